@@ -1,0 +1,6 @@
+// Package entry (`import { Model } from "slimnet"`): runtime side only, no compiler code.
+export { Model } from "./model.js";
+export type { Feed, LoadOptions, ModelSource, TensorInfo, TensorValue } from "./model.js";
+export { hasSimd } from "./wasm.js";
+export type { WasmSource } from "./wasm.js";
+export { FormatError, InputError, ShapeError, SlimnetError, UnsupportedError } from "./errors.js";

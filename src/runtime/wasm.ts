@@ -1,0 +1,151 @@
+// Everything that depends on the host: SIMD probing, finding and compiling runtime.*.wasm,
+// reading local files in Node. Node-only modules are reached through a dynamic import of a
+// computed specifier, so browsers, Workers and bundlers never see `node:fs`.
+import { SlimnetError } from "./errors.js";
+
+/** The raw-pointer ABI of docs/RUNTIME.md. */
+export interface RuntimeExports {
+  memory: WebAssembly.Memory;
+  reserve(fileBytes: number): number;
+  load(fileBytes: number, maxTensorElements: number, maxArenaBytes: number): number;
+  plan(batch: number): number;
+  run(): number;
+  errorPtr(): number;
+  errorLen(): number;
+  inputCount(): number;
+  outputCount(): number;
+  inputId(i: number): number;
+  outputId(i: number): number;
+  tensorNamePtr(id: number): number;
+  tensorNameLen(id: number): number;
+  tensorRank(id: number): number;
+  tensorDim(id: number, axis: number): number;
+  tensorData(id: number): number;
+  batchDynamic(): number;
+  macs(): number;
+}
+
+export type WasmSource = WebAssembly.Module | BufferSource | URL;
+
+// 70 bytes: v128.load, f32x4.splat, f32x4.mul, v128.const, f32x4.add, f32x4.extract_lane —
+// the SIMD opcodes the kernels emit. Engines without SIMD reject it in validate().
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 125, 3, 2, 1, 0, 5, 3, 1, 0, 1, 10, 44, 1, 42,
+  0, 65, 0, 253, 0, 4, 0, 67, 0, 0, 0, 64, 253, 19, 253, 230, 1, 253, 12, 0, 0, 128, 63, 0, 0,
+  128, 63, 0, 0, 128, 63, 0, 0, 128, 63, 253, 228, 1, 253, 31, 0, 11,
+]);
+
+let simdSupported: boolean | undefined;
+/** True when the engine validates the SIMD opcodes runtime.simd.wasm uses. */
+export function hasSimd(): boolean {
+  simdSupported ??= typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+  return simdSupported;
+}
+
+export const isNode = (): boolean =>
+  typeof process === "object" && typeof process.versions?.node === "string";
+
+const nodeModule = <T>(name: string): Promise<T> => import(/* @vite-ignore */ name) as Promise<T>;
+
+/** Reads a local file in Node (a path or a file: URL). */
+export async function readLocalFile(path: string | URL): Promise<Uint8Array<ArrayBuffer>> {
+  const fs = await nodeModule<typeof import("node:fs/promises")>("node:fs/promises");
+  try {
+    return new Uint8Array(await fs.readFile(path));
+  } catch (e) {
+    const where = path instanceof URL ? decodeURIComponent(path.pathname) : path;
+    throw new SlimnetError(`cannot read ${where}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+}
+
+/** Bytes behind a URL: file: URLs are read from disk in Node, anything else is fetched. */
+export async function fetchBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
+  if (url.protocol === "file:" && isNode()) return readLocalFile(url);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new SlimnetError(`cannot fetch ${url.href}: ${(e as Error).message}`);
+  }
+  return responseBytes(response);
+}
+
+export async function responseBytes(response: Response): Promise<Uint8Array<ArrayBuffer>> {
+  if (!response.ok) {
+    throw new SlimnetError(`cannot fetch ${response.url || "response"}: HTTP ${response.status} ${response.statusText}`);
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+// import.meta.url is absent in IIFE bundles (which inline the wasm and pass it as options.wasm).
+const here = (): string | undefined => {
+  try {
+    return import.meta.url;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Default runtime bytes: next to this module (dist/) or, when running from src/, in ../../dist/. */
+async function defaultWasmBytes(simd: boolean): Promise<Uint8Array<ArrayBuffer>> {
+  const file = simd ? "runtime.simd.wasm" : "runtime.scalar.wasm";
+  const base = here();
+  if (!base) throw new SlimnetError(`no runtime given: pass options.wasm (${file})`);
+  const candidates = [new URL(`./${file}`, base), new URL(`../../dist/${file}`, base)];
+  if (!isNode()) return fetchBytes(candidates[0]);
+  const fs = await nodeModule<typeof import("node:fs")>("node:fs");
+  const found = candidates.find((u) => fs.existsSync(u));
+  if (!found) {
+    const paths = candidates.map((u) => decodeURIComponent(u.pathname)).join(" or ");
+    throw new SlimnetError(`runtime ${file} not found at ${paths}: run \`npm run build\``);
+  }
+  return readLocalFile(found);
+}
+
+async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  const bytes = source instanceof URL ? await fetchBytes(source) : source;
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    throw new SlimnetError(`cannot compile the slimnet runtime: ${(e as Error).message}`);
+  }
+}
+
+const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
+
+/**
+ * Compiles (once per flavour) and instantiates a fresh runtime. `simd` forces the flavour;
+ * by default SIMD is used when the engine has it.
+ */
+export async function instantiateRuntime(options: { wasm?: WasmSource; simd?: boolean }): Promise<RuntimeExports> {
+  let module: WebAssembly.Module;
+  if (options.wasm !== undefined) {
+    module = await compile(options.wasm);
+  } else {
+    const simd = options.simd ?? hasSimd();
+    if (simd && !hasSimd()) throw new SlimnetError("simd: true was requested but this engine has no WebAssembly SIMD");
+    let pending = compiled.get(simd);
+    if (!pending) {
+      pending = defaultWasmBytes(simd).then(compile);
+      pending.catch(() => compiled.delete(simd));
+      compiled.set(simd, pending);
+    }
+    module = await pending;
+  }
+  let memory: WebAssembly.Memory | undefined;
+  const abort = (msg: number, file: number, line: number, column: number): never => {
+    throw new SlimnetError(`runtime aborted: ${readString(memory, msg)} (${readString(memory, file)}:${line}:${column})`);
+  };
+  const instance = await WebAssembly.instantiate(module, { env: { abort } });
+  const exports = instance.exports as unknown as RuntimeExports;
+  memory = exports.memory;
+  return exports;
+}
+
+// AssemblyScript strings are UTF-16 with their byte length at ptr - 4.
+function readString(memory: WebAssembly.Memory | undefined, ptr: number): string {
+  if (!memory || !ptr) return "?";
+  const len = new Uint32Array(memory.buffer, ptr - 4, 1)[0] >>> 1;
+  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, len));
+}
