@@ -1,0 +1,40 @@
+// Model files as the CLI sees them: a .slim file, or an .onnx file converted on the fly.
+import { readFileSync } from "node:fs";
+import { extname } from "node:path";
+import { writeSlim } from "../format/writer.js";
+import { importOnnx } from "../import/onnx.js";
+import { InputError } from "../runtime/errors.js";
+import { Model } from "../runtime/model.js";
+
+export interface ModelFile {
+  path: string;
+  kind: "onnx" | "slim";
+  /** Size of the file on disk. */
+  fileBytes: number;
+  /** The .slim bytes (the file itself, or the conversion of the ONNX file). */
+  slim: Uint8Array;
+}
+
+export function readBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new InputError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+}
+
+const isSlim = (b: Uint8Array): boolean => b[0] === 0x53 && b[1] === 0x4c && b[2] === 0x49 && b[3] === 0x4d;
+
+/** ONNX bytes → .slim bytes. */
+export const convertOnnx = (bytes: Uint8Array, path: string): Uint8Array => writeSlim(importOnnx(bytes, { name: path }));
+
+/** Reads a model; anything not starting with the SLIM magic and named *.onnx is converted. */
+export function readModelFile(path: string): ModelFile {
+  const bytes = readBytes(path);
+  if (!isSlim(bytes) && extname(path).toLowerCase() === ".onnx") {
+    return { path, kind: "onnx", fileBytes: bytes.length, slim: convertOnnx(bytes, path) };
+  }
+  return { path, kind: "slim", fileBytes: bytes.length, slim: bytes };
+}
+
+export const loadModel = (path: string): Promise<Model> => Model.load(readModelFile(path).slim);

@@ -1,0 +1,22 @@
+// Progress on stderr (cli-progress; silent when stderr is not a terminal, so pipes and tests
+// see clean output).
+// @ts-expect-error cli-progress ships no type declarations
+import cliProgress from "cli-progress";
+
+export interface Progress {
+  update(done: number): void;
+  stop(): void;
+}
+
+export function progress(label: string, total: number): Progress {
+  const bar = new cliProgress.SingleBar({
+    format: `${label} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted}`,
+    stream: process.stderr,
+    clearOnComplete: true,
+    hideCursor: true,
+    etaBuffer: 50,
+    fps: 10,
+  }, cliProgress.Presets.shades_classic);
+  bar.start(total, 0);
+  return { update: (done) => bar.update(done), stop: () => bar.stop() };
+}
