@@ -1,0 +1,43 @@
+// onnxruntime-web 1.30 on its wasm execution provider, one thread, SIMD build: runs the ONNX
+// file that src/export/onnx.ts writes from the same IR.
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type * as Ort from "onnxruntime-web";
+import type { Peer } from "./peer.js";
+
+const dist = dirname(createRequire(import.meta.url).resolve("onnxruntime-web/package.json")) + "/dist";
+
+let runtime: Promise<typeof Ort> | undefined;
+const importOrt = (): Promise<typeof Ort> =>
+  (runtime ??= import("onnxruntime-web").then((m) => {
+    const ort = ((m as { default?: typeof Ort }).default ?? m) as typeof Ort;
+    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.proxy = false;
+    return ort;
+  }));
+
+export const ort: Peer = {
+  name: "ort",
+  label: "onnxruntime-web 1.30 (wasm EP, 1 thread, SIMD)",
+  // A page loads ort.wasm.min.mjs, which imports the Emscripten glue and fetches the wasm.
+  downloadFiles: () =>
+    ["ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"].map((f) => join(dist, f)),
+  async open(model) {
+    const ort = await importOrt();
+    const session = await ort.InferenceSession.create(model.onnx, {
+      executionProviders: ["wasm"],
+      graphOptimizationLevel: "all",
+    });
+    return {
+      async run(data, shape) {
+        const feeds = { [model.input]: new ort.Tensor("float32", data, shape as number[]) };
+        const out = await session.run(feeds, [model.output]);
+        const tensor = out[model.output];
+        const result = (tensor.data as Float32Array).slice();
+        tensor.dispose();
+        return result;
+      },
+      close: () => session.release(),
+    };
+  },
+};
