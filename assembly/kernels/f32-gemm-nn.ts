@@ -1,0 +1,125 @@
+// Y[M,N] = act(A[M,K]·B[K,N] + bias[M]): convolution as GEMM (A = weights [F, C·kh·kw],
+// B = NCHW input or its im2col [C·kh·kw, H·W], bias per output channel) and MatMul.
+// Outer-product micro-tile: 4 rows of A × 8 columns of B; per k one A value per row is
+// load-splatted and two B vectors are loaded, 8 accumulators (no horizontal sums).
+// Column leftovers run 4 wide, then scalar; a single column (N = 1) is a GEMV.
+import { actS, actV } from "./f32-gemm-act";
+import { f32Gemv } from "./f32-gemv";
+import { f32GemmNN as gemmNNScalar } from "./reference/f32-gemm-nn";
+
+/** Y[M,N] = act(A[M,K]·B[K,N] + bias[M]); bias = 0 means none. All row-major, contiguous. */
+export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usize, y: usize, act: i32, actA: f32, actB: f32): void {
+  if (!ASC_FEATURE_SIMD) { gemmNNScalar(m, n, k, a, bm, bias, y, act, actA, actB); return; }
+  if (n == 1) { f32Gemv(m, k, bm, a, bias, y, act, actA, actB); return; }
+  const aRow = <usize>k << 2;
+  const bRow = <usize>n << 2;
+  const n8 = n & ~7;
+  const n4 = n & ~3;
+  const va = f32x4.splat(actA);
+  const vb = f32x4.splat(actB);
+  let r = 0;
+  for (; r + 4 <= m; r += 4) {
+    const a0 = a + <usize>r * aRow;
+    const a1 = a0 + aRow;
+    const a2 = a1 + aRow;
+    const a3 = a2 + aRow;
+    const y0 = y + <usize>r * bRow;
+    const y1 = y0 + bRow;
+    const y2 = y1 + bRow;
+    const y3 = y2 + bRow;
+    const bb0 = bias ? v128.load32_splat(bias + (<usize>r << 2)) : f32x4.splat(0);
+    const bb1 = bias ? v128.load32_splat(bias + (<usize>r << 2), 4) : f32x4.splat(0);
+    const bb2 = bias ? v128.load32_splat(bias + (<usize>r << 2), 8) : f32x4.splat(0);
+    const bb3 = bias ? v128.load32_splat(bias + (<usize>r << 2), 12) : f32x4.splat(0);
+    let j = 0;
+    for (; j < n8; j += 8) {
+      let c00 = bb0, c01 = bb0, c10 = bb1, c11 = bb1, c20 = bb2, c21 = bb2, c30 = bb3, c31 = bb3;
+      let bp = bm + (<usize>j << 2);
+      for (let i = 0; i < k; i++) {
+        const o = <usize>i << 2;
+        const v0 = v128.load(bp);
+        const v1 = v128.load(bp, 16);
+        bp += bRow;
+        let s = v128.load32_splat(a0 + o);
+        c00 = f32x4.add(c00, f32x4.mul(s, v0));
+        c01 = f32x4.add(c01, f32x4.mul(s, v1));
+        s = v128.load32_splat(a1 + o);
+        c10 = f32x4.add(c10, f32x4.mul(s, v0));
+        c11 = f32x4.add(c11, f32x4.mul(s, v1));
+        s = v128.load32_splat(a2 + o);
+        c20 = f32x4.add(c20, f32x4.mul(s, v0));
+        c21 = f32x4.add(c21, f32x4.mul(s, v1));
+        s = v128.load32_splat(a3 + o);
+        c30 = f32x4.add(c30, f32x4.mul(s, v0));
+        c31 = f32x4.add(c31, f32x4.mul(s, v1));
+      }
+      const o = <usize>j << 2;
+      v128.store(y0 + o, actV(c00, act, va, vb)); v128.store(y0 + o, actV(c01, act, va, vb), 16);
+      v128.store(y1 + o, actV(c10, act, va, vb)); v128.store(y1 + o, actV(c11, act, va, vb), 16);
+      v128.store(y2 + o, actV(c20, act, va, vb)); v128.store(y2 + o, actV(c21, act, va, vb), 16);
+      v128.store(y3 + o, actV(c30, act, va, vb)); v128.store(y3 + o, actV(c31, act, va, vb), 16);
+    }
+    if (j < n4) {
+      let c0 = bb0, c1 = bb1, c2 = bb2, c3 = bb3;
+      let bp = bm + (<usize>j << 2);
+      for (let i = 0; i < k; i++) {
+        const o = <usize>i << 2;
+        const v0 = v128.load(bp);
+        bp += bRow;
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a0 + o), v0));
+        c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a1 + o), v0));
+        c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a2 + o), v0));
+        c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a3 + o), v0));
+      }
+      const o = <usize>j << 2;
+      v128.store(y0 + o, actV(c0, act, va, vb));
+      v128.store(y1 + o, actV(c1, act, va, vb));
+      v128.store(y2 + o, actV(c2, act, va, vb));
+      v128.store(y3 + o, actV(c3, act, va, vb));
+      j += 4;
+    }
+    for (; j < n; j++) {
+      // Four rows of one column at once: lane q holds row r+q.
+      let c = bias ? v128.load(bias + (<usize>r << 2)) : f32x4.splat(0);
+      let bp = bm + (<usize>j << 2);
+      for (let i = 0; i < k; i++) {
+        const o = <usize>i << 2;
+        let av = v128.load32_splat(a0 + o);
+        av = f32x4.replace_lane(av, 1, load<f32>(a1 + o));
+        av = f32x4.replace_lane(av, 2, load<f32>(a2 + o));
+        av = f32x4.replace_lane(av, 3, load<f32>(a3 + o));
+        c = f32x4.add(c, f32x4.mul(av, v128.load32_splat(bp)));
+        bp += bRow;
+      }
+      const o = <usize>j << 2;
+      store<f32>(y0 + o, actS(f32x4.extract_lane(c, 0), act, actA, actB));
+      store<f32>(y1 + o, actS(f32x4.extract_lane(c, 1), act, actA, actB));
+      store<f32>(y2 + o, actS(f32x4.extract_lane(c, 2), act, actA, actB));
+      store<f32>(y3 + o, actS(f32x4.extract_lane(c, 3), act, actA, actB));
+    }
+  }
+  for (; r < m; r++) {
+    const a0 = a + <usize>r * aRow;
+    const y0 = y + <usize>r * bRow;
+    const bb = bias ? v128.load32_splat(bias + (<usize>r << 2)) : f32x4.splat(0);
+    let j = 0;
+    for (; j < n4; j += 4) {
+      let c = bb;
+      let bp = bm + (<usize>j << 2);
+      for (let i = 0; i < k; i++) {
+        c = f32x4.add(c, f32x4.mul(v128.load32_splat(a0 + (<usize>i << 2)), v128.load(bp)));
+        bp += bRow;
+      }
+      v128.store(y0 + (<usize>j << 2), actV(c, act, va, vb));
+    }
+    for (; j < n; j++) {
+      let s: f32 = bias ? load<f32>(bias + (<usize>r << 2)) : 0;
+      let bp = bm + (<usize>j << 2);
+      for (let i = 0; i < k; i++) {
+        s += load<f32>(a0 + (<usize>i << 2)) * load<f32>(bp);
+        bp += bRow;
+      }
+      store<f32>(y0 + (<usize>j << 2), actS(s, act, actA, actB));
+    }
+  }
+}

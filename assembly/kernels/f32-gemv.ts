@@ -1,0 +1,85 @@
+// y[N] = act(W[N,K]·x[K] + b[N]): the batch-1 Gemm, W row-major as stored in the file.
+// Four rows of W at a time with two K-halves each (8 independent f32x4 accumulators), K
+// unrolled by 8; the four dot products are reduced together by one 4×4 transpose-add.
+import { actS, actV } from "./f32-gemm-act";
+import { f32Gemv as gemvScalar } from "./reference/f32-gemv";
+
+// [Σa0, Σa1, Σa2, Σa3] from four accumulators.
+// @ts-ignore: decorator
+@inline export function hsum4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const s01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const s23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), v128.shuffle<f32>(s01, s23, 2, 3, 6, 7));
+}
+
+// @ts-ignore: decorator
+@inline function hsum(a: v128): f32 {
+  const t = f32x4.add(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
+  return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1);
+}
+
+/** y[N] = act(W[N,K]·x[K] + b[N]); b = 0 means no bias. */
+export function f32Gemv(n: i32, k: i32, x: usize, w: usize, b: usize, y: usize, act: i32, actA: f32, actB: f32): void {
+  if (!ASC_FEATURE_SIMD) { gemvScalar(n, k, x, w, b, y, act, actA, actB); return; }
+  const rowBytes = <usize>k << 2;
+  const k8 = k & ~7;
+  const k4 = k & ~3;
+  const va = f32x4.splat(actA);
+  const vb = f32x4.splat(actB);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const w0 = w + <usize>j * rowBytes;
+    const w1 = w0 + rowBytes;
+    const w2 = w1 + rowBytes;
+    const w3 = w2 + rowBytes;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+    let i = 0;
+    for (; i < k8; i += 8) {
+      const o = <usize>i << 2;
+      const xa = v128.load(x + o);
+      const xb = v128.load(x + o, 16);
+      a0 = f32x4.add(a0, f32x4.mul(xa, v128.load(w0 + o)));
+      a1 = f32x4.add(a1, f32x4.mul(xa, v128.load(w1 + o)));
+      a2 = f32x4.add(a2, f32x4.mul(xa, v128.load(w2 + o)));
+      a3 = f32x4.add(a3, f32x4.mul(xa, v128.load(w3 + o)));
+      c0 = f32x4.add(c0, f32x4.mul(xb, v128.load(w0 + o, 16)));
+      c1 = f32x4.add(c1, f32x4.mul(xb, v128.load(w1 + o, 16)));
+      c2 = f32x4.add(c2, f32x4.mul(xb, v128.load(w2 + o, 16)));
+      c3 = f32x4.add(c3, f32x4.mul(xb, v128.load(w3 + o, 16)));
+    }
+    if (i < k4) {
+      const o = <usize>i << 2;
+      const xa = v128.load(x + o);
+      a0 = f32x4.add(a0, f32x4.mul(xa, v128.load(w0 + o)));
+      a1 = f32x4.add(a1, f32x4.mul(xa, v128.load(w1 + o)));
+      a2 = f32x4.add(a2, f32x4.mul(xa, v128.load(w2 + o)));
+      a3 = f32x4.add(a3, f32x4.mul(xa, v128.load(w3 + o)));
+      i += 4;
+    }
+    let s = hsum4(f32x4.add(a0, c0), f32x4.add(a1, c1), f32x4.add(a2, c2), f32x4.add(a3, c3));
+    for (; i < k; i++) {
+      const o = <usize>i << 2;
+      let wv = v128.load32_splat(w0 + o);
+      wv = f32x4.replace_lane(wv, 1, load<f32>(w1 + o));
+      wv = f32x4.replace_lane(wv, 2, load<f32>(w2 + o));
+      wv = f32x4.replace_lane(wv, 3, load<f32>(w3 + o));
+      s = f32x4.add(s, f32x4.mul(v128.load32_splat(x + o), wv));
+    }
+    if (b) s = f32x4.add(s, v128.load(b + (<usize>j << 2)));
+    v128.store(y + (<usize>j << 2), actV(s, act, va, vb));
+  }
+  for (; j < n; j++) {
+    const w0 = w + <usize>j * rowBytes;
+    let a0 = f32x4.splat(0);
+    let i = 0;
+    for (; i < k4; i += 4) {
+      const o = <usize>i << 2;
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(x + o), v128.load(w0 + o)));
+    }
+    let s = hsum(a0);
+    for (; i < k; i++) s += load<f32>(x + (<usize>i << 2)) * load<f32>(w0 + (<usize>i << 2));
+    if (b) s += load<f32>(b + (<usize>j << 2));
+    store<f32>(y + (<usize>j << 2), actS(s, act, actA, actB));
+  }
+}

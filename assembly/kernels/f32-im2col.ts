@@ -1,0 +1,41 @@
+// im2col of one image (or one group's channels) of an NCHW tensor:
+// col[(c·kh + ky)·kw + kx, oy·ow + ox] = x[c, oy·sh − padT + ky·dh, ox·sw − padL + kx·dw], 0 in padding.
+// The copy is O(K·P) next to the GEMM's O(F·K·P); rows with sw = 1 are one memory.copy.
+import { f32Im2col as im2colScalar } from "./reference/f32-im2col";
+
+export function f32Im2col(c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  padT: i32, padL: i32, oh: i32, ow: i32, x: usize, col: usize): void {
+  if (!ASC_FEATURE_SIMD) { im2colScalar(c, h, w, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, x, col); return; }
+  let out = col;
+  for (let ch = 0; ch < c; ch++) {
+    const plane = x + (<usize>ch * <usize>h * <usize>w << 2);
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        // Valid ox: 0 <= ox·sw − padL + kx·dw < w.
+        const off = kx * dw - padL;
+        let ox0 = off >= 0 ? 0 : (-off + sw - 1) / sw;
+        let ox1 = w - off <= 0 ? 0 : (w - off + sw - 1) / sw;
+        if (ox1 > ow) ox1 = ow;
+        if (ox0 > ox1) ox0 = ox1;
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - padT + ky * dh;
+          if (iy < 0 || iy >= h) {
+            memory.fill(out, 0, <usize>ow << 2);
+          } else {
+            if (ox0 > 0) memory.fill(out, 0, <usize>ox0 << 2);
+            const row = plane + (<usize>(iy * w) << 2);
+            if (sw == 1) {
+              memory.copy(out + (<usize>ox0 << 2), row + (<usize>(ox0 + off) << 2), <usize>(ox1 - ox0) << 2);
+            } else {
+              for (let ox = ox0; ox < ox1; ox++) {
+                store<f32>(out + (<usize>ox << 2), load<f32>(row + (<usize>(ox * sw + off) << 2)));
+              }
+            }
+            if (ox1 < ow) memory.fill(out + (<usize>ox1 << 2), 0, <usize>(ow - ox1) << 2);
+          }
+          out += <usize>ow << 2;
+        }
+      }
+    }
+  }
+}

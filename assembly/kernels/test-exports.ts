@@ -1,0 +1,19 @@
+// Test/bench entry (not part of the runtime): every kernel next to its scalar twin, so
+// tests/kernels.test.ts and bench/kernels.ts can compare and time them on raw memory.
+export { f32Gemv } from "./f32-gemv";
+export { f32Gemm } from "./f32-gemm";
+export { f32GemmNN } from "./f32-gemm-nn";
+export { f32Im2col } from "./f32-im2col";
+export { f32Dwconv3x3, dwconv3x3Scratch } from "./f32-dwconv-3x3";
+export { f32ConvDw, convDwScratch } from "./f32-conv-dw";
+export { f32MaxPool, f32AvgPool } from "./f32-pool";
+export { f32Gemv as refGemv } from "./reference/f32-gemv";
+export { f32Gemm as refGemm } from "./reference/f32-gemm";
+export { f32GemmNN as refGemmNN } from "./reference/f32-gemm-nn";
+export { f32Im2col as refIm2col } from "./reference/f32-im2col";
+export { f32Dwconv3x3 as refDwconv3x3 } from "./reference/f32-dwconv-3x3";
+export { f32ConvDw as refConvDw } from "./reference/f32-conv-dw";
+export { f32MaxPool as refMaxPool, f32AvgPool as refAvgPool } from "./reference/f32-pool";
+
+/** First free byte (16-aligned): callers lay their buffers out from here. */
+export function heapBase(): usize { return (__heap_base + 15) & ~15; }
