@@ -97,7 +97,7 @@ async function defaultWasmBytes(simd: boolean): Promise<Uint8Array<ArrayBuffer>>
   const found = candidates.find((u) => fs.existsSync(u));
   if (!found) {
     const paths = candidates.map((u) => decodeURIComponent(u.pathname)).join(" or ");
-    throw new SlimnetError(`runtime ${file} not found at ${paths}: run \`npm run build\``);
+    throw new SlimnetError(`${file} not found at ${paths}: run \`npm run build\``);
   }
   return readLocalFile(found);
 }
