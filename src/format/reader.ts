@@ -1,0 +1,55 @@
+// .slim bytes → IR Graph. verify() checks every rule of docs/FORMAT.md first; this file only
+// rebuilds the IR from the decoded records. Constants come back with `encoding: "f32"`.
+import type { Attrs, Graph, Node, Tensor } from "../ir/graph.js";
+import { OPS, type OpName } from "../ir/ops.js";
+import { FormatError } from "../runtime/errors.js";
+import { ENCODINGS, KIND_CONSTANT, TENSOR_BYTES, verify, type Limits, type SlimFile } from "./verify.js";
+
+/** Attribute words back to named IR attributes ("i" int, "f" f32 bits, "i[]" the rest). */
+function unpackAttrs(op: OpName, words: Int32Array): Attrs {
+  const attrs: Attrs = {};
+  const bits = new Int32Array(1), f = new Float32Array(bits.buffer);
+  OPS[op].attrs.forEach(([name, kind], i) => {
+    if (kind === "i") attrs[name] = words[i];
+    else if (kind === "f") {
+      bits[0] = words[i];
+      attrs[name] = f[0];
+    } else attrs[name] = [...words.subarray(i)];
+  });
+  return attrs;
+}
+
+/** The IR graph of a decoded, verified file. */
+export function toGraph(file: SlimFile, bytes: Uint8Array): Graph {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tensors = new Map<string, Tensor>();
+  const tens = file.sections.find((s) => s.kind === "TENS")!;
+  for (const [id, r] of file.tensors.entries()) {
+    // The IR keys tensors by name, so a name may be used once (FORMAT.md §3).
+    if (tensors.has(r.name)) throw new FormatError(`section "TENS" at offset 0x${(tens.offset + 4 + TENSOR_BYTES * id).toString(16)}: tensor ${id} repeats the name ${JSON.stringify(r.name)}`);
+    const t: Tensor = { name: r.name, shape: [...r.dims] };
+    if (r.kind === KIND_CONSTANT) {
+      const data = new Float32Array(r.byteLength / 4);
+      const words = new Uint32Array(data.buffer); // bit patterns, NaN payloads included
+      const at = file.weightsOffset + r.offset;
+      for (let i = 0; i < words.length; i++) words[i] = dv.getUint32(at + 4 * i, true);
+      t.data = data;
+      t.encoding = ENCODINGS[r.encoding];
+    }
+    tensors.set(r.name, t);
+  }
+  const name = (id: number) => file.tensors[id].name;
+  const nodes: Node[] = file.nodes.map((n) => ({
+    op: n.op, name: n.name, inputs: n.inputs.map(name), outputs: n.outputs.map(name),
+    attrs: unpackAttrs(n.op, n.attrs),
+  }));
+  return {
+    name: file.graphName, inputs: file.inputs.map(name), outputs: file.outputs.map(name),
+    tensors, nodes, batchDynamic: file.batchDynamic,
+  };
+}
+
+/** Verifies `bytes` (throws FormatError naming section and offset) and returns its graph. */
+export function readSlim(bytes: Uint8Array, limits: Partial<Limits> = {}): Graph {
+  return toGraph(verify(bytes, limits), bytes);
+}

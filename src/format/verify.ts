@@ -1,0 +1,380 @@
+// Every ✔ check of docs/FORMAT.md, in the order of its §10 (header, section table, STRS, TENS,
+// GRPH ids, NODE, GRPH writers, PLAN, WGTS, EXIT). Untrusted bytes in, a decoded `SlimFile`
+// out, or a FormatError naming the section, the byte offset and what was expected.
+// assembly/format/ applies the same checks in the same order; keep the two in step.
+import { OPS, type OpName } from "../ir/ops.js";
+import type { Encoding } from "../ir/graph.js";
+import { FormatError } from "../runtime/errors.js";
+import { crc32 } from "./crc32.js";
+import { liveRanges, rangesIntersect } from "../plan/arena.js";
+
+export const MAGIC = [0x53, 0x4c, 0x49, 0x4d] as const; // "SLIM"
+export const VERSION = 1;
+export const HEADER_BYTES = 32;
+export const ENTRY_BYTES = 16;
+export const TENSOR_BYTES = 48;
+export const NODE_HEAD_BYTES = 12;
+export const PLAN_BYTES = 16;
+export const MAX_SECTIONS = 32;
+export const MAX_TENSORS = 65536;
+export const MAX_NODES = 65536;
+export const MAX_IO = 64;
+export const MAX_RANK = 6;
+export const MAX_STRING = 4096;
+export const FLAG_BATCH_DYNAMIC = 1;
+export const DTYPE_F32 = 1;
+export const KIND_ACTIVATION = 0;
+export const KIND_CONSTANT = 1;
+export const SECTION_KINDS = ["STRS", "TENS", "NODE", "GRPH", "PLAN", "WGTS", "EXIT"] as const;
+export type SectionKind = (typeof SECTION_KINDS)[number];
+const REQUIRED: readonly SectionKind[] = ["STRS", "TENS", "NODE", "GRPH", "PLAN"];
+/** Encoding tag = index (§3.1). v1 enables tags below ENCODINGS_V1 only. */
+export const ENCODINGS: readonly Encoding[] = ["f32", "f16", "int8", "csr", "codebook", "huffman", "binary"];
+export const ENCODINGS_V1 = 1;
+
+export interface Limits {
+  /** Largest element count of one tensor (default 2^28). */
+  maxTensorElements: number;
+  /** Largest arena at batch 1, in bytes (default 1 GiB). */
+  maxArenaBytes: number;
+}
+export const DEFAULT_LIMITS: Limits = { maxTensorElements: 2 ** 28, maxArenaBytes: 2 ** 30 };
+
+export const OP_BY_CODE: ReadonlyMap<number, OpName> = new Map(
+  (Object.keys(OPS) as OpName[]).map((op) => [OPS[op].code, op]));
+
+/** Number of packed attribute words of `op` whose first input has rank `rank` (§4.1). */
+export function attrCount(op: OpName, rank: number): number {
+  let n = 0;
+  for (const [name, kind] of OPS[op].attrs) {
+    if (kind !== "i[]") n++;
+    else n += name === "pads" ? 2 * rank : rank;
+  }
+  return n;
+}
+
+export interface SectionEntry { kind: SectionKind; offset: number; length: number; crc: number }
+export interface TensorRecord {
+  name: string;
+  kind: number;
+  encoding: number;
+  dims: number[];
+  /** Arena offset (activation) or offset inside WGTS (constant). */
+  offset: number;
+  byteLength: number;
+  param: number;
+}
+export interface NodeRecord {
+  name: string;
+  op: OpName;
+  inputs: number[];
+  outputs: number[];
+  /** Raw attribute words: ints, or f32 bit patterns, in OPS[op].attrs order. */
+  attrs: Int32Array;
+}
+export interface SlimFile {
+  version: number;
+  batchDynamic: boolean;
+  fileLength: number;
+  sections: SectionEntry[];
+  /** The string at STRS offset 0. */
+  graphName: string;
+  tensors: TensorRecord[];
+  nodes: NodeRecord[];
+  inputs: number[];
+  outputs: number[];
+  arenaBytes: number;
+  /** File offset of WGTS (0 when absent): constant c's bytes start at weightsOffset + c.offset. */
+  weightsOffset: number;
+}
+
+const fmt = (n: number): string => n.toLocaleString("en-US");
+const hex = (n: number): string => "0x" + n.toString(16);
+
+function fail(place: string, offset: number, msg: string): never {
+  throw new FormatError(`${place} at offset ${hex(offset)}: ${msg}`);
+}
+
+/** Checks `bytes` against every rule of docs/FORMAT.md and decodes it. */
+export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFile {
+  const lim = { ...DEFAULT_LIMITS, ...limits };
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.length;
+  const u32 = (o: number) => dv.getUint32(o, true);
+  const u16 = (o: number) => dv.getUint16(o, true);
+  const H = "header";
+
+  // §1.1 header
+  if (n < 4) fail(H, 0, `file is ${n} bytes, shorter than the ${HEADER_BYTES}-byte header (truncated)`);
+  if (MAGIC.some((b, i) => bytes[i] !== b)) {
+    const got = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, "0").toUpperCase()).join(" ");
+    fail(H, 0, `magic is ${got}, expected 53 4C 49 4D ("SLIM"): not a .slim file`);
+  }
+  if (n < HEADER_BYTES) fail(H, n, `file is ${n} bytes, shorter than the ${HEADER_BYTES}-byte header (truncated)`);
+  const version = u16(4);
+  if (version > VERSION) fail(H, 4, `file version ${version} is newer than this runtime (${VERSION}); upgrade slimnet`);
+  if (version < 1) fail(H, 4, `version 0 is not a .slim version`);
+  const flags = u16(6);
+  if (flags & ~FLAG_BATCH_DYNAMIC) fail(H, 6, `flags ${hex(flags)} set undefined bits (only bit 0, batch-dynamic, exists)`);
+  const sectionCount = u32(8);
+  if (sectionCount < 1 || sectionCount > MAX_SECTIONS) fail(H, 8, `sectionCount ${fmt(sectionCount)} is outside 1..${MAX_SECTIONS}`);
+  const fileLength = u32(12);
+  if (fileLength !== n) fail(H, 12, `fileLength is ${fmt(fileLength)} but the file has ${fmt(n)} bytes (truncated or padded)`);
+  const tableEnd = HEADER_BYTES + ENTRY_BYTES * sectionCount;
+  if (tableEnd > n) fail("section table", HEADER_BYTES, `${sectionCount} entries end at ${fmt(tableEnd)}, past the end of the file (${fmt(n)})`);
+  const headerCrc = crc32(bytes.subarray(HEADER_BYTES, tableEnd), crc32(bytes.subarray(0, 16)));
+  if (u32(16) !== headerCrc) fail(H, 16, `headerCrc is ${hex(u32(16))} but bytes 0..15 and the section table give ${hex(headerCrc)}`);
+  for (let o = 20; o < HEADER_BYTES; o++) if (bytes[o]) fail(H, o, `reserved byte is ${bytes[o]}, expected 0`);
+
+  // §1.2 section table
+  const sections: SectionEntry[] = [];
+  const byKind = new Map<SectionKind, SectionEntry>();
+  for (let i = 0; i < sectionCount; i++) {
+    const e = HEADER_BYTES + ENTRY_BYTES * i;
+    const kind = String.fromCharCode(...bytes.subarray(e, e + 4)) as SectionKind;
+    const T = "section table";
+    if (!SECTION_KINDS.includes(kind)) fail(T, e, `entry ${i} has unknown kind ${JSON.stringify(kind)} (known: ${SECTION_KINDS.join(", ")})`);
+    if (byKind.has(kind)) fail(T, e, `section "${kind}" appears twice`);
+    const offset = u32(e + 4), length = u32(e + 8), crc = u32(e + 12);
+    const S = `section "${kind}"`;
+    if (offset % 16) fail(S, offset, `offset ${fmt(offset)} is not a multiple of 16`);
+    if (offset < tableEnd) fail(S, offset, `offset ${fmt(offset)} lies inside the header or section table (ends at ${fmt(tableEnd)})`);
+    if (offset + length > n) fail(S, offset, `offset ${fmt(offset)} + length ${fmt(length)} exceeds the file (${fmt(n)})`);
+    const actual = crc32(bytes.subarray(offset, offset + length));
+    if (crc !== actual) fail(S, offset, `crc32 is ${hex(actual)} but the section table says ${hex(crc)} (corrupted)`);
+    const entry = { kind, offset, length, crc };
+    sections.push(entry);
+    byKind.set(kind, entry);
+  }
+  for (const a of sections) for (const b of sections) {
+    if (a !== b && a.offset < b.offset + b.length && b.offset < a.offset + a.length && a.offset <= b.offset)
+      fail(`section "${b.kind}"`, b.offset, `overlaps section "${a.kind}" (${fmt(a.offset)}..${fmt(a.offset + a.length)})`);
+  }
+  for (const k of REQUIRED) if (!byKind.has(k)) fail("section table", HEADER_BYTES, `required section "${k}" is missing`);
+  const sec = (k: SectionKind) => byKind.get(k) ?? { kind: k, offset: 0, length: 0, crc: 0 };
+
+  // §2 STRS: a reference is checked where it is used; `at` is the file offset of the field.
+  const strs = sec("STRS");
+  const decoder = new TextDecoder();
+  const str = (ref: number, place: string, at: number): string => {
+    const len = strs.length;
+    if (ref + 4 > len) fail(place, at, `string reference ${fmt(ref)} is past the end of STRS (${fmt(len)} bytes)`);
+    const size = u32(strs.offset + ref);
+    if (size > MAX_STRING) fail(place, at, `string at ${fmt(ref)} claims ${fmt(size)} bytes, above ${MAX_STRING}`);
+    if (ref + 4 + size > len) fail(place, at, `string at ${fmt(ref)} of ${fmt(size)} bytes runs past the end of STRS (${fmt(len)} bytes)`);
+    return decoder.decode(bytes.subarray(strs.offset + ref + 4, strs.offset + ref + 4 + size));
+  };
+  const graphName = str(0, `section "STRS"`, strs.offset);
+
+  // §3 TENS
+  const tens = sec("TENS");
+  const TS = `section "TENS"`;
+  if (tens.length < 4) fail(TS, tens.offset, `length ${tens.length} cannot hold the tensor count`);
+  const tCount = u32(tens.offset);
+  if (tCount < 1 || tCount > MAX_TENSORS) fail(TS, tens.offset, `tensor count ${fmt(tCount)} is outside 1..${fmt(MAX_TENSORS)}`);
+  if (tens.length !== 4 + TENSOR_BYTES * tCount)
+    fail(TS, tens.offset, `length is ${fmt(tens.length)}, expected 4 + 48 × ${fmt(tCount)} = ${fmt(4 + TENSOR_BYTES * tCount)}`);
+  const wgtsLength = sec("WGTS").length;
+  const tensors: TensorRecord[] = [];
+  for (let id = 0; id < tCount; id++) {
+    const r = tens.offset + 4 + TENSOR_BYTES * id;
+    const name = str(u32(r), TS, r);
+    const what = `tensor ${id} ${JSON.stringify(name)}`;
+    const kind = bytes[r + 4], dtype = bytes[r + 5], rank = bytes[r + 6], encoding = bytes[r + 7];
+    if (kind > KIND_CONSTANT) fail(TS, r + 4, `${what}: kind ${kind} is neither 0 (activation) nor 1 (constant)`);
+    if (dtype !== DTYPE_F32) fail(TS, r + 5, `${what}: dtype ${dtype} is not 1 (f32, the only dtype of version 1)`);
+    if (rank > MAX_RANK) fail(TS, r + 6, `${what}: rank ${rank} is above ${MAX_RANK}`);
+    if (kind === KIND_ACTIVATION && encoding !== 0) fail(TS, r + 7, `${what}: an activation has encoding ${encoding}, expected 0 (f32)`);
+    if (encoding >= ENCODINGS.length) fail(TS, r + 7, `${what}: unknown encoding tag ${encoding}`);
+    if (encoding >= ENCODINGS_V1)
+      fail(TS, r + 7, `${what}: encoding ${encoding} (${ENCODINGS[encoding]}) is not supported by this runtime (version ${VERSION})`);
+    const dims: number[] = [];
+    let elements = 1;
+    for (let a = 0; a < MAX_RANK; a++) {
+      const d = u32(r + 8 + 4 * a);
+      if (a < rank && d < 1) fail(TS, r + 8 + 4 * a, `${what}: dims[${a}] is 0, expected ≥ 1`);
+      if (a >= rank && d !== 0) fail(TS, r + 8 + 4 * a, `${what}: dims[${a}] is ${fmt(d)} beyond rank ${rank}, expected 0`);
+      if (a < rank) {
+        dims.push(d);
+        elements *= d;
+        if (elements > lim.maxTensorElements)
+          fail(TS, r + 8, `${what}: dims [${dims.join(", ")}${a + 1 < rank ? ", …" : ""}] exceed maxTensorElements (${fmt(lim.maxTensorElements)})`);
+      }
+    }
+    const offset = u32(r + 32), byteLength = u32(r + 36), param = u32(r + 40);
+    if (offset % 16) fail(TS, r + 32, `${what}: offset ${fmt(offset)} is not a multiple of 16`);
+    if (kind === KIND_ACTIVATION && byteLength !== 4 * elements)
+      fail(TS, r + 36, `${what}: byteLength ${fmt(byteLength)}, expected 4 × ${fmt(elements)} elements`);
+    if (kind === KIND_CONSTANT) {
+      if (offset + byteLength > wgtsLength)
+        fail(TS, r + 32, `${what}: offset ${fmt(offset)} + byteLength ${fmt(byteLength)} exceeds WGTS (${fmt(wgtsLength)} bytes)`);
+      if (encoding === 0 && byteLength !== 4 * elements)
+        fail(TS, r + 36, `${what}: byteLength ${fmt(byteLength)}, expected 4 × ${fmt(elements)} elements (f32)`);
+    }
+    if (encoding === 0 && param !== 0) fail(TS, r + 40, `${what}: param ${fmt(param)}, expected 0 for f32`);
+    if (u32(r + 44) !== 0) fail(TS, r + 44, `${what}: reserved word is ${fmt(u32(r + 44))}, expected 0`);
+    tensors.push({ name, kind, encoding, dims, offset, byteLength, param });
+  }
+  const tensorAt = (id: number) => `tensor ${id} ${JSON.stringify(tensors[id].name)}`;
+  const isActivation = (id: number) => tensors[id].kind === KIND_ACTIVATION;
+
+  // §5, first part: counts, ids, activations (NODE's checks need the graph inputs).
+  const grph = sec("GRPH");
+  const GS = `section "GRPH"`;
+  const ioList = (at: number, what: string): number[] => {
+    if (at + 4 > grph.offset + grph.length) fail(GS, at, `section ends before the ${what} count`);
+    const count = u32(at);
+    if (count < 1 || count > MAX_IO) fail(GS, at, `${what} count ${fmt(count)} is outside 1..${MAX_IO}`);
+    if (at + 4 + 4 * count > grph.offset + grph.length) fail(GS, at, `${count} ${what} ids run past the end of the section`);
+    const ids: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const o = at + 4 + 4 * i, id = u32(o);
+      if (id >= tCount) fail(GS, o, `${what} ${i} is tensor ${fmt(id)}, but there are ${fmt(tCount)} tensors`);
+      if (!isActivation(id)) fail(GS, o, `${what} ${i} is ${tensorAt(id)}, a constant; expected an activation`);
+      ids.push(id);
+    }
+    return ids;
+  };
+  const inputs = ioList(grph.offset, "input");
+  const outputsAt = grph.offset + 4 + 4 * inputs.length;
+  const outputs = ioList(outputsAt, "output");
+  const grphEnd = outputsAt + 4 + 4 * outputs.length;
+  if (grphEnd !== grph.offset + grph.length)
+    fail(GS, grphEnd, `records end at ${fmt(grphEnd - grph.offset)} but the section is ${fmt(grph.length)} bytes`);
+
+  // §4 NODE
+  const node = sec("NODE");
+  const NS = `section "NODE"`;
+  const end = node.offset + node.length;
+  if (node.length < 4) fail(NS, node.offset, `length ${node.length} cannot hold the node count`);
+  const nCount = u32(node.offset);
+  if (nCount < 1 || nCount > MAX_NODES) fail(NS, node.offset, `node count ${fmt(nCount)} is outside 1..${fmt(MAX_NODES)}`);
+  const writer = new Int32Array(tCount).fill(-1);
+  const graphInput = new Uint8Array(tCount);
+  for (const id of inputs) graphInput[id] = 1;
+  const nodes: NodeRecord[] = [];
+  let p = node.offset + 4;
+  for (let k = 0; k < nCount; k++) {
+    if (p + NODE_HEAD_BYTES > end) fail(NS, p, `node ${k} starts past the end of the section (${nCount} nodes declared)`);
+    const name = str(u32(p), NS, p);
+    const code = u16(p + 4), nIn = bytes[p + 6], nOut = bytes[p + 7], nAttr = u32(p + 8);
+    const op = OP_BY_CODE.get(code);
+    if (!op) fail(NS, p + 4, `node ${k} ${JSON.stringify(name)}: unknown opcode ${code}`);
+    const what = `node ${k} ${JSON.stringify(name)} (${op})`;
+    const [minIn, maxIn] = OPS[op].inputs;
+    if (nIn < minIn || nIn > maxIn)
+      fail(NS, p + 6, `${what}: ${nIn} inputs, expected ${minIn === maxIn ? minIn : `${minIn}..${maxIn}`}`);
+    if (nOut !== 1) fail(NS, p + 7, `${what}: ${nOut} outputs, expected 1`);
+    const ioAt = p + NODE_HEAD_BYTES;
+    const recEnd = ioAt + 4 * (nIn + nOut + nAttr);
+    if (recEnd > end) fail(NS, p, `${what}: record of ${fmt(recEnd - p)} bytes runs past the end of the section`);
+    const ids: number[] = [];
+    for (let i = 0; i < nIn + nOut; i++) {
+      const id = u32(ioAt + 4 * i);
+      if (id >= tCount) fail(NS, ioAt + 4 * i, `${what}: ${i < nIn ? `input ${i}` : "output"} is tensor ${fmt(id)}, but there are ${fmt(tCount)} tensors`);
+      ids.push(id);
+    }
+    const nodeInputs = ids.slice(0, nIn), nodeOutputs = ids.slice(nIn);
+    const rank = tensors[nodeInputs[0]].dims.length;
+    const want = attrCount(op, rank);
+    if (nAttr !== want) fail(NS, p + 8, `${what}: ${fmt(nAttr)} attributes, expected ${want}`);
+    for (const [i, id] of nodeOutputs.entries()) {
+      const o = ioAt + 4 * (nIn + i);
+      if (!isActivation(id)) fail(NS, o, `${what}: output ${tensorAt(id)} is a constant`);
+      if (writer[id] >= 0) fail(NS, o, `${what}: output ${tensorAt(id)} is already written by node ${writer[id]}`);
+    }
+    for (const [i, id] of nodeInputs.entries()) {
+      if (isActivation(id) && !graphInput[id] && writer[id] < 0)
+        fail(NS, ioAt + 4 * i, `${what}: input ${tensorAt(id)} is read before any node writes it (cycle or wrong order)`);
+    }
+    for (const id of nodeOutputs) writer[id] = k;
+    const attrs = new Int32Array(nAttr);
+    for (let i = 0; i < nAttr; i++) attrs[i] = dv.getInt32(recEnd - 4 * nAttr + 4 * i, true);
+    const attrAt = (name: string) => {
+      const i = OPS[op].attrs.findIndex(([a]) => a === name);
+      return i < 0 ? p : recEnd - 4 * nAttr + 4 * i;
+    };
+    checkAttrs(op, attrs, nodeInputs.map((id) => tensors[id].dims), tensors[nodeOutputs[0]].dims,
+      (name, msg) => fail(NS, attrAt(name), `${what}: ${msg}`));
+    nodes.push({ name, op, inputs: nodeInputs, outputs: nodeOutputs, attrs });
+    p = recEnd;
+  }
+  if (p !== end) fail(NS, p, `records end at ${fmt(p - node.offset)} but the section is ${fmt(node.length)} bytes`);
+
+  // §5, second part: who writes the graph inputs and outputs.
+  inputs.forEach((id, i) => {
+    if (writer[id] >= 0) fail(GS, grph.offset + 4 + 4 * i, `input ${tensorAt(id)} is written by node ${writer[id]}`);
+  });
+  outputs.forEach((id, i) => {
+    if (writer[id] < 0 && !graphInput[id]) fail(GS, outputsAt + 4 + 4 * i, `output ${tensorAt(id)} is neither written by a node nor an input`);
+  });
+
+  // §6 PLAN
+  const plan = sec("PLAN");
+  const PS = `section "PLAN"`;
+  if (plan.length !== PLAN_BYTES) fail(PS, plan.offset, `length is ${plan.length}, expected ${PLAN_BYTES}`);
+  const arenaBytes = u32(plan.offset);
+  if (arenaBytes > lim.maxArenaBytes) fail(PS, plan.offset, `arenaBytes ${fmt(arenaBytes)} exceeds maxArenaBytes (${fmt(lim.maxArenaBytes)})`);
+  for (let o = 4; o < PLAN_BYTES; o += 4) if (u32(plan.offset + o)) fail(PS, plan.offset + o, `reserved word is ${fmt(u32(plan.offset + o))}, expected 0`);
+  const recordAt = (id: number) => tens.offset + 4 + TENSOR_BYTES * id;
+  tensors.forEach((t, id) => {
+    if (t.kind === KIND_ACTIVATION && t.offset + t.byteLength > arenaBytes)
+      fail(TS, recordAt(id) + 32, `${tensorAt(id)}: arena bytes ${fmt(t.offset)}..${fmt(t.offset + t.byteLength)} exceed arenaBytes (${fmt(arenaBytes)})`);
+  });
+  const ranges = liveRanges(nodes, inputs, outputs, isActivation);
+  const live = [...ranges.keys()].sort((a, b) => tensors[a].offset - tensors[b].offset);
+  for (let i = 0; i < live.length; i++) {
+    const a = tensors[live[i]], ra = ranges.get(live[i])!;
+    for (let j = i + 1; j < live.length && tensors[live[j]].offset < a.offset + a.byteLength; j++) {
+      const rb = ranges.get(live[j])!;
+      if (rangesIntersect(ra, rb))
+        fail(TS, recordAt(live[j]) + 32, `${tensorAt(live[j])} at arena ${fmt(tensors[live[j]].offset)} overlaps ` +
+          `${tensorAt(live[i])} (${fmt(a.offset)}..${fmt(a.offset + a.byteLength)}) while both are live ` +
+          `(nodes ${Math.max(ra.first, rb.first)}..${Math.min(ra.last, rb.last)})`);
+    }
+  }
+
+  // §7 WGTS: placement was checked with TENS. §8 EXIT
+  const exit = byKind.get("EXIT");
+  if (exit) {
+    if (exit.length !== 4) fail(`section "EXIT"`, exit.offset, `length is ${exit.length}, expected 4`);
+    if (u32(exit.offset)) fail(`section "EXIT"`, exit.offset, `exit count ${fmt(u32(exit.offset))}; version 1 requires 0`);
+  }
+
+  return {
+    version, batchDynamic: (flags & FLAG_BATCH_DYNAMIC) !== 0, fileLength, sections, graphName,
+    tensors, nodes, inputs, outputs, arenaBytes, weightsOffset: sec("WGTS").offset,
+  };
+}
+
+const WINDOW = ["kh", "kw", "sh", "sw", "dh", "dw"] as const;
+const PADS = ["padTop", "padLeft", "padBottom", "padRight"] as const;
+
+/** The attribute-value checks of §4.1; `bad(attr, msg)` throws. */
+function checkAttrs(op: OpName, words: Int32Array, ins: number[][], out: number[],
+  bad: (attr: string, msg: string) => never): void {
+  const spec = OPS[op].attrs;
+  const get = (name: string) => words[spec.findIndex(([a]) => a === name)];
+  const has = (name: string) => spec.some(([a]) => a === name);
+  if (has("act") && (get("act") < 0 || get("act") > 3)) bad("act", `act ${get("act")} is not 0..3`);
+  if (has("kh")) {
+    for (const a of WINDOW) if (get(a) < 1) bad(a, `${a} is ${get(a)}, expected ≥ 1`);
+    for (const a of PADS) if (get(a) < 0) bad(a, `${a} is ${get(a)}, expected ≥ 0`);
+  }
+  if (op === "Conv") {
+    const g = get("group");
+    if (g < 1) bad("group", `group is ${g}, expected ≥ 1`);
+    const [x, w] = ins;
+    if (x.length === 4 && w.length === 4 && (x[1] % g || w[0] % g))
+      bad("group", `group ${g} does not divide C = ${x[1]} and F = ${w[0]}`);
+  }
+  if (op === "Pad") {
+    if (get("mode") < 0 || get("mode") > 3) bad("mode", `mode ${get("mode")} is not 0..3`);
+    const at = spec.findIndex(([a]) => a === "pads");
+    for (let i = at; i < words.length; i++) if (words[i] < 0) bad("pads", `pads[${i - at}] is ${words[i]}, expected ≥ 0`);
+  }
+  if (op === "Reshape") {
+    const count = (s: number[]) => s.reduce((a, b) => a * b, 1);
+    if (count(ins[0]) !== count(out)) bad("", `input has ${count(ins[0])} elements, output ${count(out)}`);
+  }
+}
