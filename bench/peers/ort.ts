@@ -5,7 +5,8 @@ import { dirname, join } from "node:path";
 import type * as Ort from "onnxruntime-web";
 import type { Peer } from "./peer.js";
 
-const dist = dirname(createRequire(import.meta.url).resolve("onnxruntime-web/package.json")) + "/dist";
+// The package exports its wasm but not its package.json: find dist/ through the wasm.
+const dist = dirname(createRequire(import.meta.url).resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm"));
 
 let runtime: Promise<typeof Ort> | undefined;
 const importOrt = (): Promise<typeof Ort> =>

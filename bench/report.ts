@@ -1,0 +1,121 @@
+// The shape of bench/results.json and its Markdown rendering (bench/results.md, stdout).
+import type { PeerName } from "./peers/peer.js";
+import type { Timing } from "./stats.js";
+
+export interface Cell {
+  /** Median load-to-first-result over `loadRunsMs` (each a fresh process). */
+  loadMs: number;
+  loadRunsMs: number[];
+  firstRunMs: number;
+  batch1: Timing;
+  batch64: Timing & { perSecond: number };
+  wasmBytes: number;
+  rssDeltaBytes: number;
+  /** Max |output − onnxruntime-web output| over the batch-1 and batch-64 outputs. */
+  maxAbsDiff?: number;
+}
+
+export interface Results {
+  date: string;
+  machine: string;
+  commit: string;
+  /** 1-minute load average at the start and the end: other work on the machine skews timings. */
+  loadAverage: number[];
+  quick: boolean;
+  settings: { loads: number; budgetMs: number; batch: number };
+  peers: Partial<Record<PeerName, string>>;
+  download: Record<string, { files: { file: string; bytes: number; gzip: number }[]; gzip: number }>;
+  models: Record<string, { label: string; peers: Partial<Record<PeerName, Cell | { error: string }>> }>;
+  seconds?: number;
+}
+
+const NAMES: Record<PeerName, string> = { slimnet: "slimnet", ort: "ORT-web", tfjs: "tfjs-wasm" };
+
+const group = (x: number, digits: number): string =>
+  x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ms = (x: number): string => (x < 1 ? x.toFixed(3) : x < 100 ? x.toFixed(2) : group(x, 0));
+const kb = (bytes: number): string => `${group(bytes / 1024, bytes < 100 * 1024 ? 1 : 0)} KB`;
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined || !(b > 0) ? "—" : `${a / b < 0.1 ? (a / b).toFixed(3) : (a / b).toFixed(2)}×`;
+
+interface Row {
+  label: string;
+  value(c: Cell): number | undefined;
+  show(x: number): string;
+}
+
+const ROWS: Row[] = [
+  { label: "load → first result, ms", value: (c) => c.loadMs, show: ms },
+  { label: "batch 1, median ms", value: (c) => c.batch1.medianMs, show: ms },
+  { label: "batch 1, p90 ms", value: (c) => c.batch1.p90Ms, show: ms },
+  { label: "batch 64, inferences/s", value: (c) => c.batch64.perSecond, show: (x) => group(x, 0) },
+  { label: "wasm memory", value: (c) => c.wasmBytes, show: kb },
+  { label: "RSS growth", value: (c) => c.rssDeltaBytes, show: mb },
+  { label: "max abs diff vs ORT", value: (c) => c.maxAbsDiff, show: (x) => (x === 0 ? "0" : x.toExponential(1)) },
+];
+
+export function markdown(r: Results): string {
+  const peers = Object.keys(r.peers) as PeerName[];
+  const hasRatios = peers.includes("slimnet");
+  const others = peers.filter((p) => p !== "slimnet");
+  const head = ["", ...peers.map((p) => NAMES[p]), ...(hasRatios ? others.map((p) => `slimnet ÷ ${NAMES[p]}`) : [])];
+  const line = (cells: string[]): string => `| ${cells.join(" | ")} |`;
+  const table = (first: string, rows: string[][]): string[] =>
+    [line([first, ...head.slice(1)]), line(head.map((_, i) => (i === 0 ? "---" : "---:"))), ...rows.map(line)];
+
+  const out: string[] = [`# slimnet benchmark${r.quick ? " (--quick)" : ""}`, ""];
+  const load = r.loadAverage.map((l) => l.toFixed(1)).join(" → ");
+  out.push(`${r.date.slice(0, 16).replace("T", " ")} UTC · commit ${r.commit} · ${r.machine} · load average ${load} · ${r.seconds ?? "?"} s`, "");
+  out.push(...peers.map((p) => `- **${NAMES[p]}**: ${r.peers[p]}`), "");
+
+  const dl = (p: PeerName): number | undefined => r.download[p]?.gzip;
+  out.push("## Runtime download (JS + wasm a page fetches, gzip -9)", "");
+  out.push(...table("", [[
+    "bytes", ...peers.map((p) => (dl(p) === undefined ? "—" : kb(dl(p)!))),
+    ...(hasRatios ? others.map((p) => ratio(dl("slimnet"), dl(p))) : []),
+  ]]));
+  out.push("", peers.map((p) => `${NAMES[p]}: ${r.download[p]?.files.map((f) => `${f.file} ${kb(f.gzip)}`).join(" + ")}`).join(" · "), "");
+
+  for (const [key, m] of Object.entries(r.models)) {
+    out.push(`## ${m.label}`, "");
+    const cell = (p: PeerName): Cell | undefined => {
+      const c = m.peers[p];
+      return c && !("error" in c) ? c : undefined;
+    };
+    const rows = ROWS.map((row) => {
+      const v = (p: PeerName): number | undefined => {
+        const c = cell(p);
+        return c ? row.value(c) : undefined;
+      };
+      const diffRow = row.label.startsWith("max abs diff");
+      return [
+        row.label,
+        ...peers.map((p) => (v(p) === undefined ? (m.peers[p] && "error" in m.peers[p]! ? "error" : "—") : row.show(v(p)!))),
+        ...(hasRatios ? others.map((p) => (diffRow ? "" : ratio(v("slimnet"), v(p)))) : []),
+      ];
+    });
+    out.push(...table(key, rows), "");
+    for (const p of peers) {
+      const c = m.peers[p];
+      if (c && "error" in c) out.push(`- ${NAMES[p]} failed: ${c.error}`);
+    }
+    if (peers.some((p) => m.peers[p] && "error" in m.peers[p]!)) out.push("");
+  }
+
+  out.push("## How each number is taken", "");
+  out.push(
+    `- **load → first result**: median over ${r.settings.loads} fresh Node processes, from just before the runtime's ` +
+      "first import to the first batch-1 output: JS import, wasm read + compile + instantiate, session/model creation, one run.",
+    `- **batch 1 / batch ${r.settings.batch}**: one run at a time in the last of those processes, after a warm-up of a tenth ` +
+      `of the budget; runs until ${r.settings.budgetMs} ms and ≥ 20 (batch 1) / ≥ 5 (batch ${r.settings.batch}) runs; ` +
+      `median and nearest-rank p90. Throughput = ${r.settings.batch} ÷ median batch-${r.settings.batch} time. Times include ` +
+      "copying the input in and the output out (what `run` costs a caller).",
+    "- **wasm memory**: current byte length of every WebAssembly.Memory the runtime's instances export or import, after the timing loops (ORT and tfjs grow a heap they never shrink).",
+    "- **RSS growth**: process RSS after the timing loops minus RSS (after a GC) just before the runtime was imported: compiled code, JS heap and wasm memory together.",
+    "- **max abs diff**: largest |output − onnxruntime-web output| over the batch-1 and batch-64 outputs of the same seeded inputs.",
+    "- Ratios are slimnet ÷ peer: below 1× is better for bytes, times and memory; above 1× is better for throughput.",
+    "",
+  );
+  return out.join("\n");
+}
