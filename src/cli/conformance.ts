@@ -74,7 +74,7 @@ function compare(name: string, got: Value, want: Value): { maxErr: number; bad?:
 export async function runCase(dir: string): Promise<CaseResult> {
   const name = dir.split(/[\\/]/).pop()!;
   try {
-    const model = await Model.load(convertOnnx(readBytes(join(dir, "model.onnx")), join(dir, "model.onnx")));
+    const model = await Model.load(convertOnnx(readBytes(join(dir, "model.onnx"))));
     const sets = readdirSync(dir).filter((d) => d.startsWith("test_data_set_")).sort();
     let worst = 0;
     for (const set of sets) {

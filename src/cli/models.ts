@@ -26,13 +26,13 @@ export function readBytes(path: string): Uint8Array {
 const isSlim = (b: Uint8Array): boolean => b[0] === 0x53 && b[1] === 0x4c && b[2] === 0x49 && b[3] === 0x4d;
 
 /** ONNX bytes → .slim bytes. */
-export const convertOnnx = (bytes: Uint8Array, path: string): Uint8Array => writeSlim(importOnnx(bytes, { name: path }));
+export const convertOnnx = (bytes: Uint8Array): Uint8Array => writeSlim(importOnnx(bytes));
 
 /** Reads a model; anything not starting with the SLIM magic and named *.onnx is converted. */
 export function readModelFile(path: string): ModelFile {
   const bytes = readBytes(path);
   if (!isSlim(bytes) && extname(path).toLowerCase() === ".onnx") {
-    return { path, kind: "onnx", fileBytes: bytes.length, slim: convertOnnx(bytes, path) };
+    return { path, kind: "onnx", fileBytes: bytes.length, slim: convertOnnx(bytes) };
   }
   return { path, kind: "slim", fileBytes: bytes.length, slim: bytes };
 }
