@@ -1,0 +1,99 @@
+// Conv (2-D, NCHW): Y = act(X ⋆ W + B) with group, strides, dilations, asymmetric pads.
+// attrs: group, kh, kw, sh, sw, dh, dw, padTop, padLeft, padBottom, padRight, act, actA, actB.
+// Kernel by shape (prepare and run use the same choice):
+//   depthwise 3×3, stride 1 or 2, dilation 1   → f32-dwconv-3x3 (zero-bordered channel in scratch)
+//   other depthwise (one filter per channel)    → f32-conv-dw
+//   1×1, stride 1, no pad                       → f32-gemm-nn straight on the NCHW planes
+//   everything else                             → f32-im2col into scratch, then f32-gemm-nn
+import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim, needScratch, scratch, fail } from "../graph";
+import { shapeStr } from "./shape";
+import { checkAct } from "./gemm";
+import { f32GemmNN } from "../kernels/f32-gemm-nn";
+import { f32Im2col } from "../kernels/f32-im2col";
+import { f32Dwconv3x3, dwconv3x3Scratch } from "../kernels/f32-dwconv-3x3";
+import { f32ConvDw, convDwScratch } from "../kernels/f32-conv-dw";
+
+const DW3X3 = 0;
+const DW = 1;
+const POINTWISE = 2;
+const IM2COL = 3;
+
+function kind(n: u32, c: i32, f: i32): i32 {
+  const g = nAttrI(n, 0), kh = nAttrI(n, 1), kw = nAttrI(n, 2), sh = nAttrI(n, 3), sw = nAttrI(n, 4);
+  if (g == c && f == c) {
+    return kh == 3 && kw == 3 && nAttrI(n, 5) == 1 && nAttrI(n, 6) == 1 && sh == sw && sh <= 2 ? DW3X3 : DW;
+  }
+  const noPad = nAttrI(n, 7) == 0 && nAttrI(n, 8) == 0 && nAttrI(n, 9) == 0 && nAttrI(n, 10) == 0;
+  return kh == 1 && kw == 1 && sh == 1 && sw == 1 && noPad ? POINTWISE : IM2COL;
+}
+
+// @ts-ignore: decorator
+@inline function outDim(size: i32, pads: i32, k: i32, s: i32, d: i32): i32 { return (size + pads - (k - 1) * d - 1) / s + 1; }
+
+export function prepareConv(n: u32): bool {
+  const x = nIn(n, 0), w = nIn(n, 1), b = nIn(n, 2), y = nOut(n, 0);
+  if (tRank(x) != 4) return fail("X is " + shapeStr(x) + " but must be [N,C,H,W]");
+  if (tRank(w) != 4) return fail("W is " + shapeStr(w) + " but must be [F,C/group,kh,kw]");
+  const c = tDim(x, 1), h = tDim(x, 2), wd = tDim(x, 3), f = tDim(w, 0);
+  const g = nAttrI(n, 0), kh = nAttrI(n, 1), kw = nAttrI(n, 2), sh = nAttrI(n, 3), sw = nAttrI(n, 4);
+  const dh = nAttrI(n, 5), dw = nAttrI(n, 6);
+  const pt = nAttrI(n, 7), pl = nAttrI(n, 8), pb = nAttrI(n, 9), pr = nAttrI(n, 10);
+  if (g < 1 || c % g != 0 || f % g != 0) return fail("group " + g.toString() + " does not divide C = " + c.toString() + " and F = " + f.toString());
+  if (kh < 1 || kw < 1 || sh < 1 || sw < 1 || dh < 1 || dw < 1) return fail("kernel, strides and dilations must be ≥ 1");
+  if (pt < 0 || pl < 0 || pb < 0 || pr < 0) return fail("pads must be ≥ 0");
+  if (tDim(w, 1) != c / g || tDim(w, 2) != kh || tDim(w, 3) != kw) {
+    return fail("X is " + shapeStr(x) + " with group " + g.toString() + " and kernel " + kh.toString() + "×" + kw.toString() +
+      " but W is " + shapeStr(w) + ": W must be [F," + (c / g).toString() + "," + kh.toString() + "," + kw.toString() + "]");
+  }
+  if (tRank(b) != 1 || tDim(b, 0) != f) return fail("B is " + shapeStr(b) + " but W is " + shapeStr(w) + ": B must be [" + f.toString() + "]");
+  if (h + pt + pb < (kh - 1) * dh + 1 || wd + pl + pr < (kw - 1) * dw + 1) return fail("the dilated kernel is larger than the padded input " + shapeStr(x));
+  const oh = outDim(h, pt + pb, kh, sh, dh), ow = outDim(wd, pl + pr, kw, sw, dw);
+  if (tRank(y) != 4 || tDim(y, 0) != tDim(x, 0) || tDim(y, 1) != f || tDim(y, 2) != oh || tDim(y, 3) != ow) {
+    return fail("Y is " + shapeStr(y) + " but X " + shapeStr(x) + " ⋆ W " + shapeStr(w) + " gives [" + tDim(x, 0).toString() + "," +
+      f.toString() + "," + oh.toString() + "," + ow.toString() + "]");
+  }
+  if (!checkAct(nAttrI(n, 11))) return false;
+  const k = kind(n, c, f);
+  if (k == DW3X3) needScratch(dwconv3x3Scratch(oh, ow, sh));
+  else if (k == DW) needScratch(convDwScratch(oh, ow, kh, kw, sh, sw, dh, dw));
+  else if (k == IM2COL) needScratch(<usize>(c / g) * <usize>(kh * kw) * <usize>oh * <usize>ow << 2);
+  return true;
+}
+
+export function runConv(n: u32): void {
+  const x = nIn(n, 0), w = nIn(n, 1), y = nOut(n, 0);
+  const batch = tDim(x, 0), c = tDim(x, 1), h = tDim(x, 2), wd = tDim(x, 3), f = tDim(w, 0);
+  const oh = tDim(y, 2), ow = tDim(y, 3);
+  const g = nAttrI(n, 0), kh = nAttrI(n, 1), kw = nAttrI(n, 2), sh = nAttrI(n, 3), sw = nAttrI(n, 4);
+  const dh = nAttrI(n, 5), dw = nAttrI(n, 6), pt = nAttrI(n, 7), pl = nAttrI(n, 8);
+  const act = nAttrI(n, 11), actA = nAttrF(n, 12), actB = nAttrF(n, 13);
+  const px = tData(x), pw = tData(w), pb = tData(nIn(n, 2)), py = tData(y), buf = scratch();
+  const xImage = <usize>c * <usize>h * <usize>wd << 2;
+  const yImage = <usize>f * <usize>oh * <usize>ow << 2;
+  const k = kind(n, c, f);
+  if (k <= DW) {
+    for (let i = 0; i < batch; i++) {
+      const xi = px + <usize>i * xImage, yi = py + <usize>i * yImage;
+      if (k == DW3X3) f32Dwconv3x3(c, h, wd, oh, ow, sh, pt, pl, xi, pw, pb, yi, act, actA, actB, buf);
+      else f32ConvDw(c, h, wd, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, xi, pw, pb, yi, act, actA, actB, buf);
+    }
+    return;
+  }
+  const cg = c / g, fg = f / g, kk = cg * kh * kw, p = oh * ow;
+  const xGroup = <usize>cg * <usize>h * <usize>wd << 2;
+  const wGroup = <usize>fg * <usize>kk << 2;
+  const yGroup = <usize>fg * <usize>p << 2;
+  for (let i = 0; i < batch; i++) {
+    for (let j = 0; j < g; j++) {
+      const xg = px + <usize>i * xImage + <usize>j * xGroup;
+      const yg = py + <usize>i * yImage + <usize>j * yGroup;
+      const wg = pw + <usize>j * wGroup, bg = pb + (<usize>(j * fg) << 2);
+      if (k == POINTWISE) {
+        f32GemmNN(fg, p, cg, wg, xg, bg, yg, act, actA, actB);
+      } else {
+        f32Im2col(cg, h, wd, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, xg, buf);
+        f32GemmNN(fg, p, kk, wg, buf, bg, yg, act, actA, actB);
+      }
+    }
+  }
+}
