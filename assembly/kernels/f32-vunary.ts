@@ -1,0 +1,91 @@
+// Elementwise unary kernels (Relu/Clip as clamp, LeakyRelu, HardSigmoid/HardSwish, Sigmoid,
+// Tanh): f32x4 bodies, scalar tails and the scalar build go to reference/f32-vunary.ts.
+import * as ref from "./reference/f32-vunary";
+
+/** e^x for four lanes: x = n·ln2 + r, degree-6 polynomial for e^r, 2^n built in the exponent.
+ *  Inputs are clamped to [-87.3, 88.37] (the normal f32 range); max error ~2 ulp. */
+// @ts-ignore: decorator
+@inline export function expv(x: v128): v128 {
+  x = f32x4.max(f32x4.min(x, f32x4.splat(88.37)), f32x4.splat(-87.3));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.442695041)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693145752)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(1.428606820e-6)));
+  let p = f32x4.splat(1.0 / 720.0);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 120.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 24.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 6.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+export function f32_vclamp(x: usize, y: usize, n: i32, lo: f32, hi: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(y + o, f32x4.min(f32x4.max(v128.load(x + o), vlo), vhi));
+    }
+  }
+  ref.f32_vclamp(x + (<usize>i << 2), y + (<usize>i << 2), n - i, lo, hi);
+}
+
+export function f32_vlrelu(x: usize, y: usize, n: i32, alpha: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const va = f32x4.splat(alpha), z = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const v = v128.load(x + o);
+      v128.store(y + o, v128.bitselect(f32x4.mul(v, va), v, f32x4.lt(v, z)));
+    }
+  }
+  ref.f32_vlrelu(x + (<usize>i << 2), y + (<usize>i << 2), n - i, alpha);
+}
+
+export function f32_vhsigmoid(x: usize, y: usize, n: i32, alpha: f32, beta: f32, timesX: bool): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const va = f32x4.splat(alpha), vb = f32x4.splat(beta), z = f32x4.splat(0), one = f32x4.splat(1);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const v = v128.load(x + o);
+      const h = f32x4.min(f32x4.max(f32x4.add(f32x4.mul(v, va), vb), z), one);
+      v128.store(y + o, timesX ? f32x4.mul(v, h) : h);
+    }
+  }
+  ref.f32_vhsigmoid(x + (<usize>i << 2), y + (<usize>i << 2), n - i, alpha, beta, timesX);
+}
+
+export function f32_vsigmoid(x: usize, y: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const one = f32x4.splat(1), z = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const v = v128.load(x + o);
+      const e = expv(f32x4.neg(f32x4.abs(v)));
+      const r = f32x4.div(one, f32x4.add(one, e));
+      v128.store(y + o, v128.bitselect(f32x4.mul(e, r), r, f32x4.lt(v, z)));
+    }
+  }
+  ref.f32_vsigmoid(x + (<usize>i << 2), y + (<usize>i << 2), n - i);
+}
+
+export function f32_vtanh(x: usize, y: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const one = f32x4.splat(1), sign = i32x4.splat(0x80000000);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const v = v128.load(x + o);
+      const e = expv(f32x4.mul(f32x4.abs(v), f32x4.splat(-2)));
+      const t = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
+      v128.store(y + o, v128.or(t, v128.and(v, sign)));
+    }
+  }
+  ref.f32_vtanh(x + (<usize>i << 2), y + (<usize>i << 2), n - i);
+}

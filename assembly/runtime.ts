@@ -1,0 +1,125 @@
+// The exported ABI of runtime.wasm (docs/RUNTIME.md). Memory: [ static | file | tables | arena | scratch ].
+import {
+  gError, gTensCount, gStrs, gTens, gNodeCount, gScratchNeed, gData,
+  setBatch, setError, setNode, setScratch, tRank, tDim, tData, tIsConst,
+} from "./graph";
+import { readFile, resetReader, rInputs, rInputCount, rOutputs, rOutputCount, rArenaBytes, rArenaOff, rDynamic } from "./format/reader";
+import { prepareNode, runNode, nodeMacs } from "./ops/index";
+
+let fileBase: usize = 0;
+let loaded = false;
+let planned = false;
+let maxArena: u64 = 0;
+let arenaPtr: usize = 0;
+let arenaCap: u64 = 0;
+let scratchPtr: usize = 0;
+let scratchCap: usize = 0;
+let planMacs: f64 = 0;
+let errBuf: ArrayBuffer | null = null;
+let errOf: usize = 0;
+
+/** abort replacement (asconfig `--use abort=`): record the message and trap; no env import. */
+function trap(msg: string | null, file: string | null, line: u32, col: u32): void {
+  setError("internal error: " + (msg ? msg : "abort") + " at " + (file ? file : "?") + ":" + line.toString());
+  unreachable();
+}
+
+function err(msg: string): i32 { setError(msg); return 1; }
+
+/** 16-aligned heap block of `bytes`, growing memory first so a refusal is an error, not a trap. */
+function alloc(bytes: u64): usize {
+  const top = heap.alloc(0);
+  heap.free(top);
+  const need: u64 = <u64>top + bytes + 64;
+  if (need > 0xFFFF0000) return 0;
+  const have = <u64>memory.size() << 16;
+  if (need > have && memory.grow(<i32>((need - have + 0xFFFF) >> 16)) < 0) return 0;
+  return heap.alloc(<usize>bytes);
+}
+
+export function reserve(fileBytes: u32): usize {
+  heap.reset();
+  resetReader();
+  loaded = planned = false;
+  arenaPtr = scratchPtr = 0;
+  arenaCap = 0; scratchCap = 0;
+  errBuf = null; errOf = 0;
+  fileBase = alloc(fileBytes);
+  return fileBase;
+}
+
+function loadModel(fileBytes: u32, maxTensorElements: u32, maxArenaBytes: u32): i32 {
+  loaded = planned = false;
+  if (!fileBase) return err("load: reserve was not called (or memory could not grow)");
+  maxArena = maxArenaBytes;
+  if (!readFile(fileBase, fileBytes, maxTensorElements)) return 1;
+  loaded = true;
+  return 0;
+}
+
+export function plan(batch: u32): i32 {
+  planned = false;
+  if (!loaded) return err("plan: no model loaded");
+  if (batch < 1) return err("plan: batch must be at least 1");
+  if (!rDynamic && batch != 1) return err("plan: this model is not batch-dynamic, batch must be 1 (got " + batch.toString() + ")");
+  const bytes = <u64>rArenaBytes * batch;
+  if (bytes > maxArena) return err("plan: arena of " + bytes.toString() + " bytes at batch " + batch.toString() + " exceeds maxArenaBytes " + maxArena.toString());
+  if (bytes > arenaCap) {
+    arenaPtr = alloc(bytes);
+    if (!arenaPtr) return err("plan: out of memory for an arena of " + bytes.toString() + " bytes");
+    arenaCap = bytes;
+  }
+  setBatch(batch);
+  for (let t: u32 = 0; t < gTensCount; t++) {
+    if (!tIsConst(t)) store<usize>(gData + (<usize>t << alignof<usize>()), arenaPtr + <usize>load<u32>(rArenaOff + (<usize>t << 2)) * batch);
+  }
+  planMacs = 0;
+  for (let n: u32 = 0; n < gNodeCount; n++) {
+    setNode(n);
+    if (!prepareNode(n)) return 1;
+    planMacs += nodeMacs(n);
+  }
+  const total = bytes + <u64>gScratchNeed;
+  if (total > maxArena) return err("plan: arena " + bytes.toString() + " bytes + scratch " + gScratchNeed.toString() + " at batch " + batch.toString() + " exceeds maxArenaBytes " + maxArena.toString());
+  if (gScratchNeed > scratchCap) {
+    scratchPtr = alloc(gScratchNeed);
+    if (!scratchPtr) return err("plan: out of memory for " + gScratchNeed.toString() + " bytes of scratch");
+    scratchCap = gScratchNeed;
+  }
+  setScratch(scratchPtr);
+  planned = true;
+  return 0;
+}
+
+/** `load` is exported under its ABI name; inside this file `load` is the memory builtin. */
+export { loadModel as load };
+
+export function run(): i32 {
+  if (!planned) return err("run: plan was not called (or failed)");
+  for (let n: u32 = 0; n < gNodeCount; n++) runNode(n);
+  return 0;
+}
+
+function encodeError(): void {
+  if (errOf != changetype<usize>(gError) || !errBuf) {
+    errBuf = String.UTF8.encode(gError);
+    errOf = changetype<usize>(gError);
+  }
+}
+export function errorPtr(): usize { encodeError(); return changetype<usize>(errBuf); }
+export function errorLen(): u32 { encodeError(); return <u32>errBuf!.byteLength; }
+
+export function inputCount(): u32 { return loaded ? rInputCount : 0; }
+export function outputCount(): u32 { return loaded ? rOutputCount : 0; }
+export function inputId(i: u32): u32 { return loaded && i < rInputCount ? load<u32>(rInputs + (<usize>i << 2)) : 0xFFFFFFFF; }
+export function outputId(i: u32): u32 { return loaded && i < rOutputCount ? load<u32>(rOutputs + (<usize>i << 2)) : 0xFFFFFFFF; }
+
+// @ts-ignore: decorator
+@inline function valid(id: u32): bool { return loaded && id < gTensCount; }
+export function tensorNamePtr(id: u32): usize { return valid(id) ? gStrs + <usize>load<u32>(gTens + <usize>id * 48) + 4 : 0; }
+export function tensorNameLen(id: u32): u32 { return valid(id) ? load<u32>(gStrs + <usize>load<u32>(gTens + <usize>id * 48)) : 0; }
+export function tensorRank(id: u32): u32 { return valid(id) ? <u32>tRank(id) : 0; }
+export function tensorDim(id: u32, axis: u32): u32 { return valid(id) && axis < <u32>tRank(id) ? <u32>tDim(id, axis) : 0; }
+export function tensorData(id: u32): usize { return valid(id) && (planned || tIsConst(id)) ? tData(id) : 0; }
+export function batchDynamic(): u32 { return loaded && rDynamic ? 1 : 0; }
+export function macs(): f64 { return planned ? planMacs : 0; }
