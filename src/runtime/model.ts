@@ -139,7 +139,7 @@ export class Model {
     const isData = feed instanceof Float32Array;
     const data = isData ? feed : feed?.data;
     if (!(data instanceof Float32Array)) {
-      const got = data === undefined || data === null ? String(data) : (data as object).constructor?.name ?? typeof data;
+      const got = typeof feed === "object" && feed !== null && "data" in feed ? `data of type ${describe(data)}` : describe(feed);
       throw new InputError(`${where}: expected a Float32Array or { data: Float32Array, shape }, got ${got}`);
     }
     const dynamic = this.batchDynamic && input.shape.length > 0;
