@@ -213,8 +213,8 @@ export const OPS = {
         fail("Reshape", `${prod(s)} elements (or a multiple, scaling dim 0) for ${fmt(s)}`, `${fmt(x)} = ${prod(x)}`);
       return [k === 1 ? [...s] : [s[0] * k, ...s.slice(1)]];
     },
+    // Not mixing: the batch-2 shape check of the importer proves dim 0 scales with the batch.
     macs: free,
-    mixesBatch: ([x], a) => x.length === 0 || ints(a, "shape")[0] !== x[0],
   },
   Transpose: {
     code: 25, inputs: [1, 1], attrs: [["perm", "i[]"]],
