@@ -125,8 +125,10 @@ test("bad input: exit 1 with a one-line message, no stack trace", () => {
     [["inspect", SLIM, "--bogus"], /inspect: Unknown option '--bogus'/],
     [["inspect", ONNX.replace(".onnx", ".txt")], /cannot read/],
   ];
-  writeFileSync(join(tmp, "junk.slim"), "not a model at all");
-  cases.push([["eval", join(tmp, "junk.slim"), "--data", "mnist"], /^slimnet: .*(magic|SLIM)/i]);
+  writeFileSync(join(tmp, "junk.slim"), "not a model at all, but long enough for a header. ".repeat(4));
+  cases.push([["eval", join(tmp, "junk.slim"), "--data", "mnist"], /^slimnet: \S*junk\.slim: .*magic/i]);
+  writeFileSync(join(tmp, "junk.onnx"), "not a model at all");
+  cases.push([["convert", join(tmp, "junk.onnx"), "-o", join(tmp, "junk-out.slim")], /^slimnet: \S*junk\.onnx: /]);
   for (const [args, message] of cases) {
     const r = cli(...args);
     assert.equal(r.code, 1, `${args.join(" ")}: exit ${r.code}`);

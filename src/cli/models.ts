@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { writeSlim } from "../format/writer.js";
 import { importOnnx } from "../import/onnx.js";
-import { InputError } from "../runtime/errors.js";
+import { InputError, SlimnetError } from "../runtime/errors.js";
 import { Model } from "../runtime/model.js";
 
 export interface ModelFile {
@@ -28,13 +28,31 @@ const isSlim = (b: Uint8Array): boolean => b[0] === 0x53 && b[1] === 0x4c && b[2
 /** ONNX bytes → .slim bytes. */
 export const convertOnnx = (bytes: Uint8Array): Uint8Array => writeSlim(importOnnx(bytes));
 
+/** Prefixes an error of ours with the file it is about (same class). */
+function about(path: string, e: unknown): unknown {
+  if (!(e instanceof SlimnetError) || e.message.startsWith(path)) return e;
+  const Class = e.constructor as new (message: string) => SlimnetError;
+  return new Class(`${path}: ${e.message}`);
+}
+
 /** Reads a model; anything not starting with the SLIM magic and named *.onnx is converted. */
 export function readModelFile(path: string): ModelFile {
   const bytes = readBytes(path);
   if (!isSlim(bytes) && extname(path).toLowerCase() === ".onnx") {
-    return { path, kind: "onnx", fileBytes: bytes.length, slim: convertOnnx(bytes) };
+    try {
+      return { path, kind: "onnx", fileBytes: bytes.length, slim: convertOnnx(bytes) };
+    } catch (e) {
+      throw about(path, e);
+    }
   }
   return { path, kind: "slim", fileBytes: bytes.length, slim: bytes };
 }
 
-export const loadModel = (path: string): Promise<Model> => Model.load(readModelFile(path).slim);
+export async function loadModel(path: string): Promise<Model> {
+  const file = readModelFile(path);
+  try {
+    return await Model.load(file.slim);
+  } catch (e) {
+    throw about(path, e);
+  }
+}
