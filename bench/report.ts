@@ -1,4 +1,5 @@
 // The shape of bench/results.json and its Markdown rendering (bench/results.md, stdout).
+import type { Goals } from "./models.js";
 import type { PeerName } from "./peers/peer.js";
 import type { Timing } from "./stats.js";
 
@@ -25,7 +26,8 @@ export interface Results {
   settings: { loads: number; budgetMs: number; batch: number };
   peers: Partial<Record<PeerName, string>>;
   download: Record<string, { files: { file: string; bytes: number; gzip: number }[]; gzip: number }>;
-  models: Record<string, { label: string; peers: Partial<Record<PeerName, Cell | { error: string }>> }>;
+  downloadGoalBytes: number;
+  models: Record<string, { label: string; goals: Goals; peers: Partial<Record<PeerName, Cell | { error: string }>> }>;
   seconds?: number;
 }
 
@@ -43,13 +45,20 @@ interface Row {
   label: string;
   value(c: Cell): number | undefined;
   show(x: number): string;
+  /** slimnet's goal for this row and whether lower (times, bytes) or higher is better. */
+  goal?: (g: Goals) => number | undefined;
+  higher?: boolean;
 }
 
+/** "≤ 5 ✓" / "≥ 40,000 ✗": the goal and whether slimnet's value meets it. */
+const goalCell = (value: number | undefined, goal: number | undefined, higher: boolean, show: (x: number) => string): string =>
+  goal === undefined ? "" : `${higher ? "≥" : "≤"} ${show(goal)}${value === undefined ? "" : (higher ? value >= goal : value <= goal) ? " ✓" : " ✗"}`;
+
 const ROWS: Row[] = [
-  { label: "load → first result, ms", value: (c) => c.loadMs, show: ms },
-  { label: "batch 1, median ms", value: (c) => c.batch1.medianMs, show: ms },
+  { label: "load → first result, ms", value: (c) => c.loadMs, show: ms, goal: (g) => g.loadMs },
+  { label: "batch 1, median ms", value: (c) => c.batch1.medianMs, show: ms, goal: (g) => g.batch1Ms },
   { label: "batch 1, p90 ms", value: (c) => c.batch1.p90Ms, show: ms },
-  { label: "batch 64, inferences/s", value: (c) => c.batch64.perSecond, show: (x) => group(x, 0) },
+  { label: "batch 64, inferences/s", value: (c) => c.batch64.perSecond, show: (x) => group(x, 0), goal: (g) => g.perSecond, higher: true },
   { label: "wasm memory", value: (c) => c.wasmBytes, show: kb },
   { label: "RSS growth", value: (c) => c.rssDeltaBytes, show: mb },
   { label: "max abs diff vs ORT", value: (c) => c.maxAbsDiff, show: (x) => (x === 0 ? "0" : x.toExponential(1)) },
@@ -59,7 +68,7 @@ export function markdown(r: Results): string {
   const peers = Object.keys(r.peers) as PeerName[];
   const hasRatios = peers.includes("slimnet");
   const others = peers.filter((p) => p !== "slimnet");
-  const head = ["", ...peers.map((p) => NAMES[p]), ...(hasRatios ? others.map((p) => `slimnet ÷ ${NAMES[p]}`) : [])];
+  const head = ["", ...peers.map((p) => NAMES[p]), ...(hasRatios ? [...others.map((p) => `slimnet ÷ ${NAMES[p]}`), "slimnet goal"] : [])];
   const line = (cells: string[]): string => `| ${cells.join(" | ")} |`;
   const table = (first: string, rows: string[][]): string[] =>
     [line([first, ...head.slice(1)]), line(head.map((_, i) => (i === 0 ? "---" : "---:"))), ...rows.map(line)];
@@ -73,7 +82,7 @@ export function markdown(r: Results): string {
   out.push("## Runtime download (JS + wasm a page fetches, gzip -9)", "");
   out.push(...table("", [[
     "bytes", ...peers.map((p) => (dl(p) === undefined ? "—" : kb(dl(p)!))),
-    ...(hasRatios ? others.map((p) => ratio(dl("slimnet"), dl(p))) : []),
+    ...(hasRatios ? [...others.map((p) => ratio(dl("slimnet"), dl(p))), goalCell(dl("slimnet"), r.downloadGoalBytes, false, kb)] : []),
   ]]));
   out.push("", peers.map((p) => `${NAMES[p]}: ${r.download[p]?.files.map((f) => `${f.file} ${kb(f.gzip)}`).join(" + ")}`).join(" · "), "");
 
@@ -92,7 +101,10 @@ export function markdown(r: Results): string {
       return [
         row.label,
         ...peers.map((p) => (v(p) === undefined ? (m.peers[p] && "error" in m.peers[p]! ? "error" : "—") : row.show(v(p)!))),
-        ...(hasRatios ? others.map((p) => (diffRow ? "" : ratio(v("slimnet"), v(p)))) : []),
+        ...(hasRatios ? [
+          ...others.map((p) => (diffRow ? "" : ratio(v("slimnet"), v(p)))),
+          goalCell(v("slimnet"), row.goal?.(m.goals), row.higher ?? false, row.show),
+        ] : []),
       ];
     });
     out.push(...table(key, rows), "");
@@ -115,6 +127,7 @@ export function markdown(r: Results): string {
     "- **RSS growth**: process RSS after the timing loops minus RSS (after a GC) just before the runtime was imported: compiled code, JS heap and wasm memory together.",
     "- **max abs diff**: largest |output − onnxruntime-web output| over the batch-1 and batch-64 outputs of the same seeded inputs.",
     "- Ratios are slimnet ÷ peer: below 1× is better for bytes, times and memory; above 1× is better for throughput.",
+    "- **slimnet goal**: the goal column of DESIGN.md \"Numbers to beat\" (dense fp32); ✓ when slimnet's number meets it.",
     "",
   );
   return out.join("\n");

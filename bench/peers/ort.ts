@@ -14,6 +14,7 @@ const importOrt = (): Promise<typeof Ort> =>
     const ort = ((m as { default?: typeof Ort }).default ?? m) as typeof Ort;
     ort.env.wasm.numThreads = 1;
     ort.env.wasm.proxy = false;
+    ort.env.logLevel = "error";
     return ort;
   }));
 

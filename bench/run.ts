@@ -1,0 +1,142 @@
+// npm run bench [-- --quick] [-- --json] [-- --models mlp,lenet5] [-- --peers slimnet,ort]:
+// slimnet vs onnxruntime-web vs tfjs-backend-wasm on the zoo models, same weights and inputs.
+// Every number comes from fresh child processes (bench/child.ts), one at a time, so runtimes
+// never share a heap or a core. Progress on stderr; the Markdown table (or --json) on stdout;
+// bench/results.json and bench/results.md are rewritten.
+import { execFileSync, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { bundleSlimnet, ROOT } from "./bundle.js";
+import type { ChildResult } from "./child.js";
+import { BATCH, DOWNLOAD_GOAL_BYTES, MODEL_KEYS, modelGoals, modelLabel } from "./models.js";
+import { loadPeer, PEER_NAMES, type PeerName } from "./peers/peer.js";
+import { median } from "./stats.js";
+import { markdown, type Results } from "./report.js";
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    models: { type: "string", default: MODEL_KEYS.join(",") },
+    peers: { type: "string", default: PEER_NAMES.join(",") },
+  },
+});
+const models = opts.models!.split(",");
+const peers = opts.peers!.split(",") as PeerName[];
+for (const p of peers) if (!PEER_NAMES.includes(p)) throw new Error(`--peers: unknown peer "${p}" (${PEER_NAMES.join(", ")})`);
+for (const m of models) if (!MODEL_KEYS.includes(m)) throw new Error(`--models: unknown model "${m}" (${MODEL_KEYS.join(", ")})`);
+
+/** Fresh processes per (model, runtime) for load-to-first-result; the last one also times. */
+const LOADS = opts.quick ? 1 : 5;
+/** Time budget of each timing loop (batch 1, batch 64) in the timing process. */
+const BUDGET_MS = opts.quick ? 300 : 1500;
+
+const log = (msg: string): void => void process.stderr.write(msg + "\n");
+
+function child(peer: PeerName, model: string, mode: "load" | "full"): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const args = ["--expose-gc", "--import", "tsx", `${ROOT}bench/child.ts`, peer, model, mode, String(BUDGET_MS)];
+    const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    proc.stdout.on("data", (d) => (out += d));
+    proc.stderr.on("data", (d) => (err += d));
+    proc.on("close", (code) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      if (code === 0 && line.startsWith("{")) resolve(JSON.parse(line) as ChildResult);
+      else reject(new Error(`${peer} on ${model} (${mode}) exited with ${code}: ${lastLines(err || out)}`));
+    });
+  });
+}
+
+const lastLines = (text: string): string => text.trim().split("\n").filter((l) => l.trim()).slice(-4).join(" | ");
+
+async function download(peer: PeerName): Promise<Results["download"][string]> {
+  const files = (await loadPeer(peer)).downloadFiles().map((path) => {
+    const bytes = readFileSync(path);
+    return { file: path.slice(path.lastIndexOf("/") + 1), bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  });
+  return { files, gzip: files.reduce((s, f) => s + f.gzip, 0) };
+}
+
+const maxAbsDiff = (a: number[] | undefined, b: number[] | undefined): number | undefined => {
+  if (!a || !b) return undefined;
+  if (a.length !== b.length) return Infinity;
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+};
+
+const started = Date.now();
+if (peers.includes("slimnet")) await bundleSlimnet();
+const results: Results = {
+  date: new Date().toISOString(),
+  machine: `${cpus()[0]?.model ?? "?"} (${cpus().length} cores), Node ${process.versions.node}`,
+  loadAverage: [loadavg()[0]],
+  commit: gitCommit(),
+  quick: opts.quick!,
+  settings: { loads: LOADS, budgetMs: BUDGET_MS, batch: BATCH },
+  peers: Object.fromEntries(await Promise.all(peers.map(async (p) => [p, (await loadPeer(p)).label]))),
+  download: {},
+  downloadGoalBytes: DOWNLOAD_GOAL_BYTES,
+  models: {},
+};
+for (const p of peers) results.download[p] = await download(p);
+
+for (const m of models) {
+  const cells: Results["models"][string] = { label: modelLabel(m), goals: modelGoals(m), peers: {} };
+  results.models[m] = cells;
+  const outputs: Partial<Record<PeerName, ChildResult>> = {};
+  for (const p of peers) {
+    try {
+      const loads: number[] = [];
+      for (let i = 1; i < LOADS; i++) {
+        log(`${m} · ${p}: fresh load ${i}/${LOADS}`);
+        const r = await child(p, m, "load");
+        loads.push(r.openMs + r.firstRunMs);
+      }
+      log(`${m} · ${p}: fresh load ${LOADS}/${LOADS} + timing (${BUDGET_MS} ms per batch size)`);
+      const r = await child(p, m, "full");
+      loads.push(r.openMs + r.firstRunMs);
+      outputs[p] = r;
+      cells.peers[p] = {
+        loadMs: median(loads),
+        loadRunsMs: loads,
+        firstRunMs: r.firstRunMs,
+        batch1: r.batch1!,
+        batch64: r.batch64!,
+        wasmBytes: r.wasmBytes,
+        rssDeltaBytes: r.rssDeltaBytes,
+      };
+      log(`  load ${median(loads).toFixed(1)} ms · batch 1 ${r.batch1!.medianMs.toFixed(3)} ms · ${Math.round(r.batch64!.perSecond)} inf/s at batch ${BATCH}`);
+    } catch (e) {
+      log(`  ✗ ${(e as Error).message}`);
+      cells.peers[p] = { error: (e as Error).message };
+    }
+  }
+  const ref = outputs.ort;
+  for (const p of peers) {
+    const cell = cells.peers[p];
+    const r = outputs[p];
+    if (!cell || "error" in cell || !r || !ref) continue;
+    const d1 = maxAbsDiff(r.out1, ref.out1);
+    const d64 = maxAbsDiff(r.out64, ref.out64);
+    if (d1 !== undefined && d64 !== undefined) cell.maxAbsDiff = Math.max(d1, d64);
+  }
+}
+results.seconds = Math.round((Date.now() - started) / 1000);
+results.loadAverage.push(loadavg()[0]);
+
+const md = markdown(results);
+writeFileSync(`${ROOT}bench/results.json`, JSON.stringify(results, null, 2) + "\n");
+writeFileSync(`${ROOT}bench/results.md`, md);
+process.stdout.write(opts.json ? JSON.stringify(results, null, 2) + "\n" : md);
+log(`done in ${results.seconds} s; wrote bench/results.md and bench/results.json`);
+
+function gitCommit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+  } catch {
+    return "?";
+  }
+}
