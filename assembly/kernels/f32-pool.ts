@@ -45,7 +45,9 @@ function poolScalarAt(x: usize, h: i32, w: i32, oy: i32, ox: i32, kh: i32, kw: i
   return n > 0 ? s / <f32>n : 0;
 }
 
-function pool(planes: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+// Inlined into each caller so `isMax` folds to a constant.
+// @ts-ignore: decorator
+@inline function pool(planes: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
   padT: i32, padL: i32, padB: i32, padR: i32, isMax: bool, countIncludePad: i32, x: usize, y: usize): void {
   const simd = sw <= 2;
   const lo = innerLo(padL, sw);
@@ -70,10 +72,22 @@ function pool(planes: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32, kw: i32, s
             const row = base + (<usize>(ky * dh * w) << 2);
             for (let kx = 0; kx < kw; kx++) {
               const v = gather(row + (<usize>(kx * dw) << 2), sw);
-              a = isMax ? f32x4.max(a, v) : f32x4.add(a, v);
+              a = isMax ? f32x4.pmax(a, v) : f32x4.add(a, v);
             }
           }
           v128.store(out + (<usize>ox << 2), isMax ? a : f32x4.mul(a, inv));
+        }
+        for (; ox < hi; ox++) {
+          const base = xp + (<usize>(iy0 * w + ox * sw - padL) << 2);
+          let a: f32 = isMax ? -Infinity : 0;
+          for (let ky = 0; ky < kh; ky++) {
+            const row = base + (<usize>(ky * dh * w) << 2);
+            for (let kx = 0; kx < kw; kx++) {
+              const v = load<f32>(row + (<usize>(kx * dw) << 2));
+              a = isMax ? max(a, v) : a + v;
+            }
+          }
+          store<f32>(out + (<usize>ox << 2), isMax ? a : a * f32x4.extract_lane(inv, 0));
         }
       }
       for (; ox < ow; ox++) {

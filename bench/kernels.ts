@@ -1,0 +1,100 @@
+// Micro benchmark of the f32 kernels on the layer shapes of the three bench models
+// (MLP 784-300-100-10, LeNet-5-like, MobileNet-like 32×32): GFLOP/s (2 FLOP per MAC) of the
+// SIMD kernel and of its scalar twin, median of timed batches. Not a test.
+//   node --import tsx bench/kernels.ts [filter]
+import { buildKernels, type KernelWasm } from "../tests/kernels-wasm.js";
+
+interface Case { name: string; macs: number; setup(kw: KernelWasm): (fn: string) => void }
+
+const rand = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+
+function gemv(n: number, k: number): Case {
+  return {
+    name: `gemv ${n}×${k}`, macs: n * k,
+    setup: (kw) => {
+      const x = kw.put(rand(k)), w = kw.put(rand(n * k)), b = kw.put(rand(n)), y = kw.alloc(n);
+      return (fn) => kw.k[fn](n, k, x, w, b, y, 1, 0, 0);
+    },
+  };
+}
+function gemm(m: number, n: number, k: number): Case {
+  return {
+    name: `gemm ${m}×${n}×${k}`, macs: m * n * k,
+    setup: (kw) => {
+      const x = kw.put(rand(m * k)), w = kw.put(rand(n * k)), b = kw.put(rand(n)), y = kw.alloc(m * n);
+      return (fn) => kw.k[fn](m, n, k, x, w, b, y, 1, 0, 0);
+    },
+  };
+}
+/** Convolution as the Conv op runs it: im2col (unless 1×1) + GEMM-NN. */
+function conv(c: number, hw: number, f: number, kk: number, s: number): Case {
+  const pad = kk >> 1, o = Math.floor((hw + 2 * pad - kk) / s) + 1, k = c * kk * kk, p = o * o;
+  return {
+    name: `conv ${kk}×${kk}/${s} ${c}→${f} @${hw}²`, macs: f * k * p,
+    setup: (kw) => {
+      const x = kw.put(rand(c * hw * hw)), w = kw.put(rand(f * k)), b = kw.put(rand(f)), y = kw.alloc(f * p);
+      const col = kk === 1 && s === 1 ? x : kw.alloc(k * p);
+      return (fn) => {
+        const ref = fn.startsWith("ref");
+        if (col !== x) kw.k[ref ? "refIm2col" : "f32Im2col"](c, hw, hw, kk, kk, s, s, 1, 1, pad, pad, o, o, x, col);
+        kw.k[ref ? "refGemmNN" : "f32GemmNN"](f, p, k, w, col, b, y, 1, 0, 0);
+      };
+    },
+  };
+}
+function dw3x3(c: number, hw: number, s: number): Case {
+  const o = Math.floor((hw + 2 - 3) / s) + 1;
+  return {
+    name: `dwconv3x3/${s} ${c} @${hw}²`, macs: c * 9 * o * o,
+    setup: (kw) => {
+      const x = kw.put(rand(c * hw * hw)), w = kw.put(rand(c * 9)), b = kw.put(rand(c)), y = kw.alloc(c * o * o);
+      const buf = kw.alloc(kw.k.dwconv3x3Scratch(o, o, s) / 4);
+      return (fn) => kw.k[fn.startsWith("ref") ? "refDwconv3x3" : "f32Dwconv3x3"](c, hw, hw, o, o, s, 1, 1, x, w, b, y, 1, 0, 0, buf);
+    },
+  };
+}
+function maxpool(c: number, hw: number): Case {
+  const o = hw >> 1;
+  return {
+    name: `maxpool 2×2/2 ${c} @${hw}²`, macs: c * o * o * 4,
+    setup: (kw) => {
+      const x = kw.put(rand(c * hw * hw)), y = kw.alloc(c * o * o);
+      return (fn) => kw.k[fn.startsWith("ref") ? "refMaxPool" : "f32MaxPool"](c, hw, hw, o, o, 2, 2, 2, 2, 1, 1, 0, 0, x, y);
+    },
+  };
+}
+
+const CASES: Case[] = [
+  gemv(300, 784), gemv(100, 300), gemv(10, 100), gemm(64, 300, 784), gemm(64, 100, 300),
+  conv(1, 28, 6, 5, 1), maxpool(6, 28), conv(6, 14, 16, 5, 1), gemv(120, 400), gemv(84, 120),
+  conv(3, 32, 32, 3, 1), dw3x3(32, 32, 1), conv(32, 32, 64, 1, 1), dw3x3(64, 32, 2), conv(64, 16, 128, 1, 1),
+  dw3x3(128, 16, 1), conv(128, 16, 128, 1, 1), dw3x3(128, 16, 2), conv(128, 8, 256, 1, 1), conv(256, 8, 256, 1, 1),
+];
+
+function time(run: () => void, macs: number): { us: number; gflops: number } {
+  const reps = Math.max(1, Math.round(2e6 / macs));
+  for (let i = 0; i < 20; i++) run();
+  const samples: number[] = [];
+  const end = performance.now() + 300;
+  while (performance.now() < end || samples.length < 5) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) run();
+    samples.push((performance.now() - t0) / reps);
+  }
+  samples.sort((a, b) => a - b);
+  const ms = samples[samples.length >> 1];
+  return { us: ms * 1000, gflops: (2 * macs) / (ms * 1e6) };
+}
+
+const filter = process.argv[2] ?? "";
+const kw = await buildKernels(true);
+const pad = (s: string, n: number) => s.padEnd(n);
+console.log(`${pad("kernel", 30)} ${"MMAC".padStart(6)} ${"µs simd".padStart(9)} ${"GFLOP/s".padStart(8)} ${"µs ref".padStart(9)} ${"GFLOP/s".padStart(8)}`);
+for (const c of CASES.filter((c) => c.name.includes(filter))) {
+  kw.reset();
+  const run = c.setup(kw);
+  const fast = c.name.startsWith("gemv") ? "f32Gemv" : c.name.startsWith("gemm") ? "f32Gemm" : "f32";
+  const ref = "ref" + fast.slice(3);
+  const a = time(() => run(fast), c.macs), b = time(() => run(ref), c.macs);
+  console.log(`${pad(c.name, 30)} ${(c.macs / 1e6).toFixed(3).padStart(6)} ${a.us.toFixed(1).padStart(9)} ${a.gflops.toFixed(2).padStart(8)} ${b.us.toFixed(1).padStart(9)} ${b.gflops.toFixed(2).padStart(8)}`);
+}
