@@ -87,7 +87,7 @@ function checkStr(ref: u32, at: u64, what: string): bool {
 export function readFile(base: usize, length: u32, maxElements: u32): bool {
   file = base; curKind = "header";
   if (length < HEADER) return bad(0, "file is truncated: " + length.toString() + " bytes, the header alone needs 32");
-  if (load<u32>(base) != 0x4D494C53) return bad(0, "bad magic " + fourcc(load<u32>(base)) + ", expected \"SLIM\" (not a .slim file)");
+  if (load<u32>(base) != 0x4D494C53) return bad(0, "bad magic \"" + fourcc(load<u32>(base)) + "\", expected \"SLIM\" (not a .slim file)");
   const version = <u32>load<u16>(base + 4);
   if (version > VERSION) return bad(4, "file version " + version.toString() + " is newer than this runtime (1); upgrade slimnet");
   if (version == 0) return bad(4, "version 0 is not a valid version");
