@@ -127,15 +127,5 @@ export function buildModel(spec: ModelSpec): Uint8Array {
   return P.ModelProto.encode(P.ModelProto.create(model)).finish();
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) in [lo, hi). */
-export function rng(seed: number): (lo?: number, hi?: number) => number {
-  let a = seed >>> 0;
-  return (lo = -1, hi = 1) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  };
-}
+export { rng } from "../../src/zoo/init.js";
 export const randn = (r: () => number, n: number): Float32Array => Float32Array.from({ length: n }, () => r());

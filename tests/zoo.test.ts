@@ -1,0 +1,46 @@
+// The built-in models: sizes the benchmarks and docs quote, determinism, batch-dynamic, and the
+// exported ONNX run by onnxruntime-web agreeing with the IR interpreter.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as ort from "onnxruntime-web";
+import { ZOO } from "../src/zoo/index.js";
+import { checkGraph, countMacs, countParams, verifyShapes } from "../src/ir/analysis.js";
+import { exportOnnx } from "../src/export/onnx.js";
+import { importOnnx } from "../src/import/onnx.js";
+import { evalGraph } from "./helpers/ir-eval.js";
+import { randn, rng } from "./helpers/onnx-builder.js";
+
+ort.env.wasm.numThreads = 1;
+
+const EXPECTED: Record<string, { params: number; macs: number }> = {
+  lenet300: { params: 784 * 300 + 300 + 300 * 100 + 100 + 100 * 10 + 10, macs: 784 * 300 + 300 * 100 + 100 * 10 },
+  lenet5: { params: 156 + 2416 + 256 * 120 + 120 + 120 * 84 + 84 + 850, macs: 86400 + 3456 + 153600 + 1024 + 30720 + 10080 + 840 },
+  mobilenet: { params: 0, macs: 18_670_592 },
+};
+
+for (const [name, build] of Object.entries(ZOO)) {
+  test(`zoo ${name}: shapes, params, MACs, determinism, ONNX round trip`, async () => {
+    const g = build(7);
+    checkGraph(g);
+    verifyShapes(g);
+    assert.equal(g.batchDynamic, true);
+    const e = EXPECTED[name];
+    assert.equal(countMacs(g).total, e.macs);
+    if (e.params) assert.equal(countParams(g), e.params);
+    assert.equal(countMacs(g, 4).total, 4 * e.macs);
+    const again = build(7), other = build(8);
+    const w = [...g.tensors.values()].find((t) => t.data)!;
+    assert.deepEqual(again.tensors.get(w.name)!.data, w.data);
+    assert.notDeepEqual(other.tensors.get(w.name)!.data, w.data);
+
+    const bytes = exportOnnx(g), s = await ort.InferenceSession.create(bytes), x = g.inputs[0];
+    const shape = [3, ...g.tensors.get(x)!.shape.slice(1)], data = randn(rng(3), shape.reduce((a, b) => a * b, 1));
+    const want = (await s.run({ [x]: new ort.Tensor("float32", data, shape) }))[g.outputs[0]].data as Float32Array;
+    const got = evalGraph(g, { [x]: { data, shape } })[g.outputs[0]].data;
+    want.forEach((v, i) => assert.ok(Math.abs(v - got[i]) <= 1e-4 * Math.max(1, Math.abs(v)), `${name} output ${i}: ${got[i]} vs ${v}`));
+    const back = importOnnx(bytes);
+    assert.equal(back.batchDynamic, true);
+    assert.equal(countMacs(back).total, e.macs);
+    assert.deepEqual(back.nodes.map((n) => n.op), g.nodes.map((n) => n.op));
+  });
+}
