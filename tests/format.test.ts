@@ -9,6 +9,7 @@ import { writeSlim } from "../src/format/writer.js";
 import { readSlim } from "../src/format/reader.js";
 import { verify } from "../src/format/verify.js";
 import { planArena } from "../src/plan/arena.js";
+import { inspect } from "../src/format/inspect.js";
 import { FormatError } from "../src/runtime/errors.js";
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
@@ -82,7 +83,7 @@ function cnn(): Graph {
     { op: "Pad", name: "pad", inputs: ["p"], outputs: ["pp"], attrs: { mode: 0, value: -1.5, pads: [0, 0, 1, 1, 0, 0, 1, 1] } },
     { op: "Transpose", name: "nhwc", inputs: ["pp"], outputs: ["tp"], attrs: { perm: [0, 2, 3, 1] } },
     { op: "Concat", name: "cat", inputs: ["tp", "tp"], outputs: ["cat"], attrs: { axis: 3 } },
-    { op: "Reshape", name: "flatten", inputs: ["cat"], outputs: ["flat"], attrs: {} },
+    { op: "Reshape", name: "flatten", inputs: ["cat"], outputs: ["flat"], attrs: { shape: [1, 288] } },
     { op: "PRelu", name: "prelu", inputs: ["flat", "slope"], outputs: ["out"], attrs: {} },
     { op: "LeakyRelu", name: "leaky", inputs: ["special"], outputs: ["s"], attrs: { alpha: Math.fround(0.01) } },
   ];
@@ -187,31 +188,43 @@ test("arena of the fixed MLP chain is pinned", () => {
     { x: 0, h1: 3136, r1: 0, h2: 1200, r2: 0, h3: 400, r3: 0 });
 });
 
-/** A random DAG: each node reads 1–3 earlier activations or constants, writes one. */
+/** A random DAG of [1, n] activations: Relu, Gemm (new width) and Concat of 2–3 recent tensors. */
 function randomDag(seed: number): Graph {
   const rand = rng(seed);
   const int = (n: number) => Math.floor(rand() * n);
-  const tensors: Tensor[] = [];
+  const tensors = new Map<string, Tensor>();
+  const add = (t: Tensor) => tensors.set(t.name, t);
   const acts: string[] = [];
+  const width = (name: string) => tensors.get(name)!.shape[1];
+  const recent = () => acts[acts.length - 1 - int(Math.min(acts.length, 6))];
   const nIn = 1 + int(3);
   for (let i = 0; i < nIn; i++) {
-    tensors.push({ name: `in${i}`, shape: [1, 1 + int(300)] });
+    add({ name: `in${i}`, shape: [1, 1 + int(300)] });
     acts.push(`in${i}`);
   }
-  tensors.push({ name: "k", shape: [3], data: weights(3, rand), encoding: "f32" });
   const nodes: Node[] = [];
   const nNodes = 1 + int(30);
   for (let i = 0; i < nNodes; i++) {
-    const arity = 1 + int(2);
-    const ins = Array.from({ length: arity }, () => (rand() < 0.1 ? "k" : acts[acts.length - 1 - int(Math.min(acts.length, 6))]));
-    const out = `t${i}`;
-    tensors.push({ name: out, shape: [1 + int(4), 1 + int(200)] });
-    nodes.push(arity === 1 ? { op: "Relu", name: `n${i}`, inputs: ins, outputs: [out], attrs: {} }
-      : { op: "Add", name: `n${i}`, inputs: ins, outputs: [out], attrs: {} });
+    const out = `t${i}`, name = `n${i}`, pick = rand();
+    const xs = Array.from({ length: 2 + int(2) }, recent);
+    if (pick < 0.3 || (pick >= 0.6 && xs.reduce((s, x) => s + width(x), 0) > 1000)) {
+      const x = recent();
+      add({ name: out, shape: [1, width(x)] });
+      nodes.push({ op: "Relu", name, inputs: [x], outputs: [out], attrs: {} });
+    } else if (pick < 0.6) {
+      const x = recent(), n = 1 + int(100), k = width(x);
+      add({ name: `w${i}`, shape: [n, k], data: weights(n * k, rand), encoding: "f32" });
+      add({ name: `b${i}`, shape: [n], data: weights(n, rand), encoding: "f32" });
+      add({ name: out, shape: [1, n] });
+      nodes.push({ op: "Gemm", name, inputs: [x, `w${i}`, `b${i}`], outputs: [out], attrs: { act: 1, actA: 0, actB: 0 } });
+    } else {
+      add({ name: out, shape: [1, xs.reduce((s, x) => s + width(x), 0)] });
+      nodes.push({ op: "Concat", name, inputs: xs, outputs: [out], attrs: { axis: 1 } });
+    }
     acts.push(out);
   }
   const outputs = [acts[acts.length - 1], ...acts.filter(() => rand() < 0.15)];
-  return graph(`dag${seed}`, tensors, nodes, acts.slice(0, nIn), [...new Set(outputs)]);
+  return { name: `dag${seed}`, tensors, nodes, inputs: acts.slice(0, nIn), outputs: [...new Set(outputs)], batchDynamic: false };
 }
 
 test("planner: no two simultaneously live buffers overlap (brute force, random DAGs)", () => {
@@ -413,4 +426,32 @@ test("writer refuses graphs the format cannot hold", () => {
   const k = mlp();
   k.nodes[1] = { ...k.nodes[1], inputs: ["nope"] };
   assert.throws(() => writeSlim(k), /refers to tensor "nope"/);
+});
+
+test("rejects a node whose shapes break its op's rule (what prepare checks)", () => {
+  const bytes = writeSlim(mlp());
+  const h1 = tensorAt(bytes, 3); // [1, 300] → [1, 299]
+  rejects(mutate(bytes, (b) => { setU32(b, h1 + 12, 299); setU32(b, h1 + 36, 4 * 299); }),
+    /node 0 "fc1" \(Gemm\): output tensor 3 "h1" is \[1,299\] but the inputs give \[1,300\]/);
+  const b1 = tensorAt(bytes, 2); // bias [300] → [299]
+  rejects(mutate(bytes, (b) => { setU32(b, b1 + 8, 299); setU32(b, b1 + 36, 4 * 299); }),
+    /node 0 "fc1" \(Gemm\): Gemm: expected B \[300\], got \[299\]/);
+});
+
+test("inspect: header, sections and per-layer rows", () => {
+  const g = mlp();
+  const bytes = writeSlim(g);
+  const ins = inspect(bytes);
+  assert.equal(ins.bytes, bytes.length);
+  assert.equal(ins.name, "mlp");
+  assert.equal(ins.batchDynamic, true);
+  assert.equal(ins.arenaBytes, 4336);
+  assert.deepEqual(ins.sections.map((s) => s.kind), ["STRS", "TENS", "NODE", "GRPH", "PLAN", "WGTS"]);
+  assert.deepEqual(ins.inputs, [{ name: "x", shape: [1, 784] }]);
+  assert.deepEqual(ins.layers[0], { name: "fc1", op: "Gemm", shape: [1, 300], params: 235_500, encoding: "f32", bytes: 942_000, macs: 235_200 });
+  assert.deepEqual(ins.layers[1], { name: "r1", op: "Relu", shape: [1, 300], params: 0, encoding: "", bytes: 0, macs: 300 });
+  assert.equal(ins.params, 784 * 300 + 300 + 300 * 100 + 100 + 100 * 10 + 10);
+  assert.equal(ins.weightBytes, 4 * ins.params);
+  assert.equal(ins.macs, 784 * 300 + 300 * 100 + 100 * 10 + 300 + 100 + 10);
+  assert.deepEqual(inspect(g), ins, "a Graph inspects as its file");
 });

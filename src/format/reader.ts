@@ -1,23 +1,8 @@
 // .slim bytes → IR Graph. verify() checks every rule of docs/FORMAT.md first; this file only
 // rebuilds the IR from the decoded records. Constants come back with `encoding: "f32"`.
-import type { Attrs, Graph, Node, Tensor } from "../ir/graph.js";
-import { OPS, type OpName } from "../ir/ops.js";
+import type { Graph, Node, Tensor } from "../ir/graph.js";
 import { FormatError } from "../runtime/errors.js";
 import { ENCODINGS, KIND_CONSTANT, TENSOR_BYTES, verify, type Limits, type SlimFile } from "./verify.js";
-
-/** Attribute words back to named IR attributes ("i" int, "f" f32 bits, "i[]" the rest). */
-function unpackAttrs(op: OpName, words: Int32Array): Attrs {
-  const attrs: Attrs = {};
-  const bits = new Int32Array(1), f = new Float32Array(bits.buffer);
-  OPS[op].attrs.forEach(([name, kind], i) => {
-    if (kind === "i") attrs[name] = words[i];
-    else if (kind === "f") {
-      bits[0] = words[i];
-      attrs[name] = f[0];
-    } else attrs[name] = [...words.subarray(i)];
-  });
-  return attrs;
-}
 
 /** The IR graph of a decoded, verified file. */
 export function toGraph(file: SlimFile, bytes: Uint8Array): Graph {
@@ -41,7 +26,7 @@ export function toGraph(file: SlimFile, bytes: Uint8Array): Graph {
   const name = (id: number) => file.tensors[id].name;
   const nodes: Node[] = file.nodes.map((n) => ({
     op: n.op, name: n.name, inputs: n.inputs.map(name), outputs: n.outputs.map(name),
-    attrs: unpackAttrs(n.op, n.attrs),
+    attrs: { ...n.attrs },
   }));
   return {
     name: file.graphName, inputs: file.inputs.map(name), outputs: file.outputs.map(name),

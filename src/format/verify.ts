@@ -3,8 +3,8 @@
 // out, or a FormatError naming the section, the byte offset and what was expected.
 // assembly/format/ applies the same checks in the same order; keep the two in step.
 import { OPS, type OpName } from "../ir/ops.js";
-import type { Encoding } from "../ir/graph.js";
-import { FormatError } from "../runtime/errors.js";
+import type { Attrs, Encoding } from "../ir/graph.js";
+import { FormatError, ShapeError } from "../runtime/errors.js";
 import { crc32 } from "./crc32.js";
 import { liveRanges, rangesIntersect } from "../plan/arena.js";
 
@@ -69,8 +69,8 @@ export interface NodeRecord {
   op: OpName;
   inputs: number[];
   outputs: number[];
-  /** Raw attribute words: ints, or f32 bit patterns, in OPS[op].attrs order. */
-  attrs: Int32Array;
+  /** Named attributes as the IR holds them (Reshape gets `shape` = its output dims). */
+  attrs: Attrs;
 }
 export interface SlimFile {
   version: number;
@@ -288,14 +288,25 @@ export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFil
         fail(NS, ioAt + 4 * i, `${what}: input ${tensorAt(id)} is read before any node writes it (cycle or wrong order)`);
     }
     for (const id of nodeOutputs) writer[id] = k;
-    const attrs = new Int32Array(nAttr);
-    for (let i = 0; i < nAttr; i++) attrs[i] = dv.getInt32(recEnd - 4 * nAttr + 4 * i, true);
+    const words = new Int32Array(nAttr);
+    for (let i = 0; i < nAttr; i++) words[i] = dv.getInt32(recEnd - 4 * nAttr + 4 * i, true);
     const attrAt = (name: string) => {
       const i = OPS[op].attrs.findIndex(([a]) => a === name);
       return i < 0 ? p : recEnd - 4 * nAttr + 4 * i;
     };
-    checkAttrs(op, attrs, nodeInputs.map((id) => tensors[id].dims), tensors[nodeOutputs[0]].dims,
-      (name, msg) => fail(NS, attrAt(name), `${what}: ${msg}`));
+    const inShapes = nodeInputs.map((id) => tensors[id].dims), outShape = tensors[nodeOutputs[0]].dims;
+    checkAttrs(op, words, inShapes, outShape, (name, msg) => fail(NS, attrAt(name), `${what}: ${msg}`));
+    const attrs = unpackAttrs(op, words, outShape);
+    // The op's own shape rule (what the runtime's prepare checks).
+    let inferred: number[];
+    try {
+      inferred = OPS[op].infer(inShapes, attrs)[0];
+    } catch (e) {
+      if (!(e instanceof ShapeError)) throw e;
+      fail(NS, p, `${what}: ${e.message}`);
+    }
+    if (inferred.join(",") !== outShape.join(","))
+      fail(NS, ioAt + 4 * nIn, `${what}: output ${tensorAt(nodeOutputs[0])} is [${outShape}] but the inputs give [${inferred}]`);
     nodes.push({ name, op, inputs: nodeInputs, outputs: nodeOutputs, attrs });
     p = recEnd;
   }
@@ -345,6 +356,21 @@ export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFil
     version, batchDynamic: (flags & FLAG_BATCH_DYNAMIC) !== 0, fileLength, sections, graphName,
     tensors, nodes, inputs, outputs, arenaBytes, weightsOffset: sec("WGTS").offset,
   };
+}
+
+/** Attribute words to named IR attributes ("i" int, "f" f32 bits, "i[]" the rest). */
+export function unpackAttrs(op: OpName, words: Int32Array, outShape: readonly number[]): Attrs {
+  const attrs: Attrs = {};
+  const bits = new Int32Array(1), f = new Float32Array(bits.buffer);
+  OPS[op].attrs.forEach(([name, kind], i) => {
+    if (kind === "i") attrs[name] = words[i];
+    else if (kind === "f") {
+      bits[0] = words[i];
+      attrs[name] = f[0];
+    } else attrs[name] = [...words.subarray(i)];
+  });
+  if (op === "Reshape") attrs.shape = [...outShape]; // not packed: the output's dims say it all
+  return attrs;
 }
 
 const WINDOW = ["kh", "kw", "sh", "sw", "dh", "dw"] as const;
