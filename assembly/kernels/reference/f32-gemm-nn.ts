@@ -1,16 +1,24 @@
-// Scalar oracle of kernels/f32-gemm-nn.ts (same signature).
+// Scalar oracle of kernels/f32-gemm-nn.ts (same signature). Row-axpy order (i-k-j) so the
+// scalar build streams B row by row instead of striding down its columns.
 import { actS } from "../f32-gemm-act";
 
 /** Y[M,N] = act(A[M,K]·B[K,N] + bias[M]); bias = 0 means none. All row-major, contiguous. */
 export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usize, y: usize, act: i32, actA: f32, actB: f32): void {
   for (let r = 0; r < m; r++) {
-    for (let j = 0; j < n; j++) {
-      let s: f32 = 0;
-      for (let i = 0; i < k; i++) {
-        s += load<f32>(a + ((<usize>r * <usize>k + <usize>i) << 2)) * load<f32>(bm + ((<usize>i * <usize>n + <usize>j) << 2));
+    const yr = y + (<usize>r * <usize>n << 2);
+    memory.fill(yr, 0, <usize>n << 2);
+    for (let i = 0; i < k; i++) {
+      const av = load<f32>(a + ((<usize>r * <usize>k + <usize>i) << 2));
+      const br = bm + (<usize>i * <usize>n << 2);
+      for (let j = 0; j < n; j++) {
+        const p = yr + (<usize>j << 2);
+        store<f32>(p, load<f32>(p) + av * load<f32>(br + (<usize>j << 2)));
       }
-      if (bias) s += load<f32>(bias + (<usize>r << 2));
-      store<f32>(y + ((<usize>r * <usize>n + <usize>j) << 2), actS(s, act, actA, actB));
+    }
+    const bv: f32 = bias ? load<f32>(bias + (<usize>r << 2)) : 0;
+    for (let j = 0; j < n; j++) {
+      const p = yr + (<usize>j << 2);
+      store<f32>(p, actS(load<f32>(p) + bv, act, actA, actB));
     }
   }
 }
