@@ -309,3 +309,26 @@ test("export raises the opset only when an op needs it", async () => {
   assert.equal(Number(m.opsetImport[0].version), 14);
   assert.equal(m.graph?.input?.[0]?.type?.tensorType?.shape?.dim?.[0]?.dimParam, "N");
 });
+
+test("the same CNN imports at every opset 7..21", async () => {
+  for (let opset = 7; opset <= 21; opset++) {
+    const g = await check({
+      opset, inputs: [{ name: "x", shape: ["N", 2, 6, 6] }], outputs: ["y"],
+      initializers: [w("w", [3, 2, 3, 3]), w("b", [3]), w("fc", [3 * 3 * 3, 4], opset % 2 === 0)],
+      nodes: [
+        { op: "Conv", inputs: ["x", "w", "b"], outputs: ["c"], attrs: { pads: [1, 1, 1, 1] } },
+        { op: "Relu", inputs: ["c"], outputs: ["r"] },
+        { op: "MaxPool", inputs: ["r"], outputs: ["p"], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+        { op: "Flatten", inputs: ["p"], outputs: ["f"] },
+        { op: "MatMul", inputs: ["f", "fc"], outputs: ["m"] },
+        { op: "Softmax", inputs: ["m"], outputs: ["y"], attrs: { axis: 1 } },
+      ],
+    }, { batches: [2], expectDynamic: true });
+    assert.deepEqual(g.nodes.map((n) => n.op), ["Conv", "MaxPool", "Reshape", "Gemm", "Softmax"], `opset ${opset}`);
+  }
+});
+
+test("a transpose of the batch axis is not batch-dynamic", () => {
+  const g = importOnnx(buildModel(single(13, ["N", 3], { op: "Transpose", inputs: ["x"], attrs: { perm: [1, 0] } })));
+  assert.equal(g.batchDynamic, false);
+});
