@@ -4,12 +4,12 @@ import { parseArgs } from "node:util";
 import { SlimnetError } from "../runtime/errors.js";
 import type { Command } from "./command.js";
 import { convert } from "./commands/convert.js";
-// import { demo } from "./commands/demo.js";
+import { demo } from "./commands/demo.js";
 import { evaluate } from "./commands/eval.js";
 import { inspect } from "./commands/inspect.js";
 import { run } from "./commands/run.js";
 
-const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate];
+const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate, demo];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
