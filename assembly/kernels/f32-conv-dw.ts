@@ -2,6 +2,7 @@
 // Same zero-bordered channel buffer as f32-dwconv-3x3.ts; stride-1 rows run 4 outputs per
 // f32x4, other strides are scalar over the buffer (3×3 stride 1/2 has its own kernel).
 import { actS, actV } from "./f32-gemm-act";
+import { copyFloats } from "./f32-im2col";
 import { f32ConvDw as dwScalar } from "./reference/f32-conv-dw";
 
 // @ts-ignore: decorator
@@ -24,7 +25,7 @@ export function f32ConvDw(c: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32, kw:
   const iy1 = min(h, rows - padT);
   const ix0 = padL > 0 ? 0 : -padL;
   const ix1 = min(w, wp - padL);
-  const copyBytes = ix1 > ix0 ? <usize>(ix1 - ix0) << 2 : 0;
+  const copyN = ix1 - ix0;
   const ow4 = sw == 1 ? ow & ~3 : 0;
   const taps = kh * kw;
   const va = f32x4.splat(actA);
@@ -32,8 +33,7 @@ export function f32ConvDw(c: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32, kw:
   for (let ch = 0; ch < c; ch++) {
     const plane = x + (<usize>ch * <usize>h * <usize>w << 2);
     for (let iy = iy0; iy < iy1; iy++) {
-      memory.copy(buf + <usize>(iy + padT) * rowBytes + (<usize>(ix0 + padL) << 2),
-        plane + (<usize>(iy * w + ix0) << 2), copyBytes);
+      copyFloats(buf + <usize>(iy + padT) * rowBytes + (<usize>(ix0 + padL) << 2), plane + (<usize>(iy * w + ix0) << 2), copyN);
     }
     const k = wt + (<usize>(ch * taps) << 2);
     const bias = load<f32>(b + (<usize>ch << 2));

@@ -4,6 +4,7 @@
 // odd columns with shuffles. The border of the buffer is zeroed once per call, the interior
 // is overwritten per channel.
 import { actS, actV } from "./f32-gemm-act";
+import { copyFloats } from "./f32-im2col";
 import { f32Dwconv3x3 as dwScalar } from "./reference/f32-dwconv-3x3";
 
 // Padded row width in floats: the last 4-wide block of stride 2 reads up to column 2·ow + 3.
@@ -31,15 +32,14 @@ export function f32Dwconv3x3(c: i32, h: i32, w: i32, oh: i32, ow: i32, s: i32, p
   const iy1 = min(h, rows - padT);
   const ix0 = padL > 0 ? 0 : -padL;
   const ix1 = min(w, wp - padL);
-  const copyBytes = ix1 > ix0 ? <usize>(ix1 - ix0) << 2 : 0;
+  const copyN = ix1 - ix0;
   const ow4 = ow & ~3;
   const va = f32x4.splat(actA);
   const vb = f32x4.splat(actB);
   for (let ch = 0; ch < c; ch++) {
     const plane = x + (<usize>ch * <usize>h * <usize>w << 2);
     for (let iy = iy0; iy < iy1; iy++) {
-      memory.copy(buf + <usize>(iy + padT) * rowBytes + (<usize>(ix0 + padL) << 2),
-        plane + (<usize>(iy * w + ix0) << 2), copyBytes);
+      copyFloats(buf + <usize>(iy + padT) * rowBytes + (<usize>(ix0 + padL) << 2), plane + (<usize>(iy * w + ix0) << 2), copyN);
     }
     const k = wt + (<usize>ch * 9 << 2);
     const k0 = v128.load32_splat(k), k1 = v128.load32_splat(k, 4), k2 = v128.load32_splat(k, 8);
