@@ -121,6 +121,23 @@ function mutate(bytes: Uint8Array, edit: (b: Uint8Array) => void): Uint8Array {
   return fixCrcs(b);
 }
 
+/** `bytes` with one more section (table grows by 16, every section moves 16 on), CRCs fixed. */
+function appendSection(bytes: Uint8Array, kind: string, payload: Uint8Array): Uint8Array {
+  const count = u32(bytes, 8), oldEnd = 32 + 16 * count;
+  const bodyEnd = bytes.length + 16, at = Math.ceil(bodyEnd / 16) * 16;
+  const b = new Uint8Array(at + payload.length);
+  b.set(bytes.subarray(0, oldEnd));
+  b.set(bytes.subarray(oldEnd), oldEnd + 16);
+  b.set(payload, at);
+  for (const e of table(b)) setU32(b, e.at + 4, e.offset + 16);
+  b.set(new TextEncoder().encode(kind), oldEnd);
+  setU32(b, oldEnd + 4, at);
+  setU32(b, oldEnd + 8, payload.length);
+  setU32(b, 8, count + 1);
+  setU32(b, 12, b.length);
+  return fixCrcs(b);
+}
+
 /** File offset of tensor record `id` and of node record `k`. */
 const tensorAt = (b: Uint8Array, id: number) => section(b, "TENS").offset + 4 + 48 * id;
 function nodeAt(b: Uint8Array, k: number): number {
@@ -181,7 +198,7 @@ test("layout: header fields, 16-byte aligned sections and weights, batch-dynamic
 // ---------------------------------------------------------------- planner
 
 test("arena of the fixed MLP chain is pinned", () => {
-  // x 3136 B live -1..0, h1 1200 B 0..1 → x at 0, h1 at 3136; everything later fits below.
+  // x 3136 B live 0..0, h1 1200 B 0..1 → x at 0, h1 at 3136; everything later fits below.
   const plan = planArena(mlp());
   assert.equal(plan.arenaBytes, 4336);
   assert.deepEqual(Object.fromEntries(plan.offsets),
@@ -232,13 +249,13 @@ test("planner: no two simultaneously live buffers overlap (brute force, random D
   for (let seed = 1; seed <= 300; seed++) {
     const g = randomDag(seed);
     const { offsets, arenaBytes } = planArena(g);
-    // Independent liveness: a buffer is live at step s ∈ [-1, n] when it is an input (s = -1),
+    // Independent liveness: a buffer is live at step s ∈ [0, n] when it is an input (s = 0),
     // an output (s = n), or between its writer and its last reader.
     const n = g.nodes.length;
     const liveAt = (name: string, s: number): boolean => {
-      if (s === -1 && g.inputs.includes(name)) return true;
+      if (s === 0 && g.inputs.includes(name)) return true;
       if (s === n && g.outputs.includes(name)) return true;
-      const w = g.inputs.includes(name) ? -1 : g.nodes.findIndex((x) => x.outputs.includes(name));
+      const w = g.inputs.includes(name) ? 0 : g.nodes.findIndex((x) => x.outputs.includes(name));
       let last = g.outputs.includes(name) ? n : w;
       g.nodes.forEach((x, i) => { if (x.inputs.includes(name)) last = Math.max(last, i); });
       return w <= s && s <= last;
@@ -249,7 +266,7 @@ test("planner: no two simultaneously live buffers overlap (brute force, random D
       assert.equal(offsets.get(t.name)! % 16, 0);
       assert.ok(offsets.get(t.name)! + size(t) <= arenaBytes, `seed ${seed}: ${t.name} inside the arena`);
     }
-    for (let s = -1; s <= n; s++) {
+    for (let s = 0; s <= n; s++) {
       const live = acts.filter((t) => liveAt(t.name, s));
       for (const a of live) for (const b of live) {
         if (a === b) continue;
@@ -311,7 +328,15 @@ test("rejects bad section tables: past the end, u32 overflow, misaligned, overla
   rejects(mutate(bytes, (b) => b.set([0x58, 0x58, 0x58, 0x58], plan.at)), /unknown kind "XXXX"/);
   rejects(mutate(bytes, (b) => b.set([0x53, 0x54, 0x52, 0x53], plan.at)), /section "STRS" appears twice/);
   rejects(mutate(bytes, (b) => b.set([0x45, 0x58, 0x49, 0x54], plan.at)), /required section "PLAN" is missing/);
-  // PLAN renamed EXIT: an EXIT section must be 4 bytes of count 0 — but PLAN is missing first.
+});
+
+test("EXIT (reserved in v1): count 0 is accepted, anything else rejected", () => {
+  const bytes = writeSlim(mlp());
+  assert.deepEqual(readSlim(appendSection(bytes, "EXIT", new Uint8Array(4))), mlp());
+  rejects(appendSection(bytes, "EXIT", Uint8Array.of(1, 0, 0, 0)), /^section "EXIT" at offset 0x[0-9a-f]+: exit count 1; version 1 requires 0$/);
+  rejects(appendSection(bytes, "EXIT", new Uint8Array(2)), /section "EXIT" .*length is 2, expected at least 4/);
+  rejects(appendSection(bytes, "EXIT", new Uint8Array(0)), /length is 0/);
+  rejects(appendSection(appendSection(bytes, "EXIT", new Uint8Array(4)), "EXIT", new Uint8Array(4)), /section "EXIT" appears twice/);
 });
 
 test("rejects absurd dims: product overflow, above maxTensorElements, zero dims, rank", () => {
@@ -409,10 +434,10 @@ test("rejects bad graph inputs/outputs and PLAN errors, including arena overlap"
   rejects(mutate(bytes, (b) => setU32(b, plan, 4000)), /tensor 3 "h1": arena bytes 3,136..4,336 exceed arenaBytes \(4,000\)/);
   rejects(bytes, /arenaBytes 4,336 exceeds maxArenaBytes \(1,000\)/, { maxArenaBytes: 1000 });
   rejects(mutate(bytes, (b) => setU32(b, plan + 8, 1)), /section "PLAN" .*reserved word/);
-  // h1 (live 0..1) moved onto x (live -1..0): both live at node 0.
+  // h1 (live 0..1) moved onto x (live 0..0): both live at node 0.
   rejects(mutate(bytes, (b) => setU32(b, tensorAt(b, 3) + 32, 1024)),
     /tensor 3 "h1" at arena 1,024 overlaps tensor 0 "x" \(0..3,136\) while both are live \(nodes 0..0\)/);
-  // r3 (live 5..6) moved to 16, over x (live -1..0) and r2 (3..4): never live together, allowed.
+  // r3 (live 5..6) moved to 16, over x (live 0..0) and r2 (3..4): never live together, allowed.
   assert.doesNotThrow(() => readSlim(mutate(bytes, (b) => setU32(b, tensorAt(b, 12) + 32, 16))));
 });
 

@@ -348,7 +348,7 @@ export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFil
   // §7 WGTS: placement was checked with TENS. §8 EXIT
   const exit = byKind.get("EXIT");
   if (exit) {
-    if (exit.length !== 4) fail(`section "EXIT"`, exit.offset, `length is ${exit.length}, expected 4`);
+    if (exit.length < 4) fail(`section "EXIT"`, exit.offset, `length is ${exit.length}, expected at least 4`);
     if (u32(exit.offset)) fail(`section "EXIT"`, exit.offset, `exit count ${fmt(u32(exit.offset))}; version 1 requires 0`);
   }
 

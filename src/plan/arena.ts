@@ -3,7 +3,8 @@
 // Greedy by size, as tflite-micro's GreedyMemoryPlanner:
 //  1. Live range of a buffer: from the node that first writes it to the last node that reads
 //     it, inclusive (a node's inputs and outputs are live together, so no op runs in place).
-//     Graph inputs are live from before the first node, graph outputs until after the last.
+//     Graph inputs are live from the first node on (even if unread), graph outputs until
+//     after the last.
 //  2. Buffers are placed largest first (ties: earlier first write, then lower id).
 //  3. Each goes at the lowest 16-aligned offset (SIMD loads) where it overlaps no already
 //     placed buffer whose live range intersects its own: walk those buffers in offset order
@@ -13,7 +14,7 @@
 import { numel, type Graph } from "../ir/graph.js";
 
 export interface LiveRange {
-  /** Index of the first node that writes the buffer; -1 for graph inputs. */
+  /** Index of the first node that writes the buffer; 0 for graph inputs. */
   first: number;
   /** Index of the last node that reads it; nodes.length for graph outputs. */
   last: number;
@@ -50,7 +51,7 @@ export function liveRanges<K>(
       r.last = Math.max(r.last, i);
     } else ranges.set(k, { first: i, last: i });
   };
-  for (const k of graphInputs) touch(k, -1);
+  for (const k of graphInputs) touch(k, 0);
   nodes.forEach((n, i) => {
     for (const k of n.outputs) touch(k, i);
     for (const k of n.inputs) touch(k, i);
