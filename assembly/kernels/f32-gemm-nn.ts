@@ -2,7 +2,8 @@
 // B = NCHW input or its im2col [C·kh·kw, H·W], bias per output channel) and MatMul.
 // Outer-product micro-tile: 4 rows of A × 8 columns of B; per k one A value per row is
 // load-splatted and two B vectors are loaded, 8 accumulators (no horizontal sums).
-// Column leftovers run 4 wide, then scalar; a single column (N = 1) is a GEMV.
+// Column leftovers run 4 wide, then scalar; a single column (N = 1) is a GEMV. The output
+// must not alias A or B (row remainders are recomputed).
 import { actS, actV } from "./f32-gemm-act";
 import { f32Gemv } from "./f32-gemv";
 import { f32GemmNN as gemmNNScalar } from "./reference/f32-gemm-nn";
@@ -17,8 +18,9 @@ export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usi
   const n4 = n & ~3;
   const va = f32x4.splat(actA);
   const vb = f32x4.splat(actB);
-  let r = 0;
-  for (; r + 4 <= m; r += 4) {
+  // With M ≥ 4 a row remainder reruns the last four rows (identical results, full tile speed).
+  for (let r = 0; r + 4 <= m + 3 && m >= 4; r += 4) {
+    if (r + 4 > m) r = m - 4;
     const a0 = a + <usize>r * aRow;
     const a1 = a0 + aRow;
     const a2 = a1 + aRow;
@@ -98,11 +100,23 @@ export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usi
       store<f32>(y3 + o, actS(f32x4.extract_lane(c, 3), act, actA, actB));
     }
   }
-  for (; r < m; r++) {
+  for (let r = 0; r < m && m < 4; r++) {
     const a0 = a + <usize>r * aRow;
     const y0 = y + <usize>r * bRow;
     const bb = bias ? v128.load32_splat(bias + (<usize>r << 2)) : f32x4.splat(0);
     let j = 0;
+    for (; j < n8; j += 8) {
+      let c0 = bb, c1 = bb;
+      let bp = bm + (<usize>j << 2);
+      for (let i = 0; i < k; i++) {
+        const s = v128.load32_splat(a0 + (<usize>i << 2));
+        c0 = f32x4.add(c0, f32x4.mul(s, v128.load(bp)));
+        c1 = f32x4.add(c1, f32x4.mul(s, v128.load(bp, 16)));
+        bp += bRow;
+      }
+      v128.store(y0 + (<usize>j << 2), actV(c0, act, va, vb));
+      v128.store(y0 + (<usize>j << 2), actV(c1, act, va, vb), 16);
+    }
     for (; j < n4; j += 4) {
       let c = bb;
       let bp = bm + (<usize>j << 2);
