@@ -63,10 +63,10 @@ export function plan(batch: u32): i32 {
   if (batch < 1) return err("plan: batch must be at least 1");
   if (!rDynamic && batch != 1) return err("plan: this model is not batch-dynamic, batch must be 1 (got " + batch.toString() + ")");
   const bytes = <u64>rArenaBytes * batch;
-  if (bytes > maxArena) return err("plan: arena of " + bytes.toString() + " bytes at batch " + batch.toString() + " exceeds maxArenaBytes " + maxArena.toString());
+  if (bytes > maxArena) return err("plan: arena of " + rArenaBytes.toString() + " bytes × batch " + batch.toString() + " exceeds maxArenaBytes " + (<u32>maxArena).toString());
   if (bytes > arenaCap) {
     arenaPtr = alloc(bytes);
-    if (!arenaPtr) return err("plan: out of memory for an arena of " + bytes.toString() + " bytes");
+    if (!arenaPtr) return err("plan: out of memory for an arena of " + (<u32>bytes).toString() + " bytes");
     arenaCap = bytes;
   }
   setBatch(batch);
@@ -80,7 +80,7 @@ export function plan(batch: u32): i32 {
     planMacs += nodeMacs(n);
   }
   const total = bytes + <u64>gScratchNeed;
-  if (total > maxArena) return err("plan: arena " + bytes.toString() + " bytes + scratch " + gScratchNeed.toString() + " at batch " + batch.toString() + " exceeds maxArenaBytes " + maxArena.toString());
+  if (total > maxArena) return err("plan: arena " + (<u32>bytes).toString() + " bytes + scratch " + gScratchNeed.toString() + " at batch " + batch.toString() + " exceeds maxArenaBytes " + (<u32>maxArena).toString());
   if (gScratchNeed > scratchCap) {
     scratchPtr = alloc(gScratchNeed);
     if (!scratchPtr) return err("plan: out of memory for " + gScratchNeed.toString() + " bytes of scratch");

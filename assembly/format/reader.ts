@@ -38,7 +38,7 @@ function crc32(p: usize, n: usize, crc: u32 = 0xFFFFFFFF): u32 {
   return crc;
 }
 
-function hex(v: u64): string { return "0x" + v.toString(16); }
+function hex(v: u64): string { return "0x" + (<u32>v).toString(16); }
 function fourcc(v: u32): string {
   let s = "";
   for (let i = 0; i < 4; i++) {
@@ -58,7 +58,7 @@ function bad(at: u64, msg: string): bool {
   setError((curKind == "header" ? "header" : "section \"" + curKind + "\"") + " at offset " + hex(at) + ": " + msg);
   return false;
 }
-function got(expected: string, v: u64): string { return "expected " + expected + ", got " + v.toString(); }
+function got(expected: string, v: u64): string { return "expected " + expected + ", got " + (<u32>v).toString(); }
 
 /** Section table entry address of `kind` (0 when absent). */
 function findSection(table: usize, count: u32, k: u32): usize {
@@ -190,13 +190,13 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
     const off = load<u32>(r + 32), blen = load<u32>(r + 36);
     if (off & 15) return bad(at + 32, w + " offset " + hex(off) + " is not a multiple of 16");
     if (kind == 0) {
-      if (<u64>blen != elems * 4) return bad(at + 36, w + " byteLength " + got((elems * 4).toString() + " (4 × elements)", blen));
+      if (<u64>blen != elems * 4) return bad(at + 36, w + " byteLength " + got((<u32>elems * 4).toString() + " (4 × elements)", blen));
       if (<u64>off + <u64>blen > <u64>rArenaBytes) return bad(at + 32, w + " arena range " + hex(off) + "+" + blen.toString() + " exceeds arenaBytes " + rArenaBytes.toString());
       store<u32>(rArenaOff + (<usize>t << 2), off);
     } else {
       if (!ew) return bad(at + 4, w + " is a constant but the file has no WGTS section");
       if (<u64>off + <u64>blen > <u64>wLen) return bad(at + 32, w + " data " + hex(off) + "+" + blen.toString() + " runs past WGTS (" + wLen.toString() + " bytes)");
-      if (<u64>blen != elems * 4) return bad(at + 36, w + " byteLength " + got((elems * 4).toString() + " (4 × elements, f32)", blen));
+      if (<u64>blen != elems * 4) return bad(at + 36, w + " byteLength " + got((<u32>elems * 4).toString() + " (4 × elements, f32)", blen));
       store<usize>(rData + (<usize>t << alignof<usize>()), base + wOff + off);
     }
     if (load<u32>(r + 44)) return bad(at + 44, w + " reserved field " + got("0", load<u32>(r + 44)));
@@ -253,7 +253,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
     const need = opAttrs(op);
     if (need >= 0 && nAttr != <u32>need) return bad(p + 8, wo + " attribute count " + got(need.toString(), nAttr));
     const recEnd = p + 12 + (<u64>nIn + nOut + nAttr) * 4;
-    if (recEnd > end) return bad(p, wo + " record of " + (recEnd - p).toString() + " bytes runs past the section end " + hex(end));
+    if (recEnd > end) return bad(p, wo + " record of " + (<u32>(recEnd - p)).toString() + " bytes runs past the section end " + hex(end));
     for (let i: u32 = 0; i < nIn; i++) {
       const id = load<u32>(r + 12 + (<usize>i << 2));
       const at = p + 12 + i * 4;

@@ -28,9 +28,11 @@ export const OP_PAD: u32 = 26;
 export const OP_LAST: u32 = 26;
 
 /** Op name for messages (error paths only). */
+const NAMES: StaticArray<string> = ["?", "Gemm", "MatMul", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
+  "GlobalMaxPool", "ChannelAffine", "Relu", "LeakyRelu", "PRelu", "Clip", "Sigmoid", "Tanh", "HardSigmoid",
+  "HardSwish", "Softmax", "LogSoftmax", "Add", "Sub", "Mul", "Div", "Concat", "Reshape", "Transpose", "Pad"];
 export function opName(code: u32): string {
-  const names = "?,Gemm,MatMul,Conv,MaxPool,AveragePool,GlobalAveragePool,GlobalMaxPool,ChannelAffine,Relu,LeakyRelu,PRelu,Clip,Sigmoid,Tanh,HardSigmoid,HardSwish,Softmax,LogSoftmax,Add,Sub,Mul,Div,Concat,Reshape,Transpose,Pad".split(",");
-  return code <= OP_LAST ? names[code] : "op " + code.toString();
+  return code <= OP_LAST ? NAMES[code] : "op " + code.toString();
 }
 
 /** Input count range and attribute count rule per opcode (docs/FORMAT.md §4.1).
