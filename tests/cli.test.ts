@@ -115,6 +115,19 @@ test("eval --json reports accuracy and n; the batch size does not change the res
   assert.equal(batched.batch, 64);
 });
 
+test("demo builds lenet5, converts it and evaluates it in the runtime", () => {
+  const r = cli("demo", "--limit", "50", "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const d = JSON.parse(r.stdout);
+  assert.equal(d.model, "lenet5");
+  assert.equal(d.n, 50);
+  assert.equal(d.trained, false);
+  assert.ok(d.params > 0 && d.macs > 0 && d.accuracy >= 0 && d.accuracy <= 1);
+  const text = cli("demo", "--limit", "20");
+  assert.match(text.stdout, /conv1\s+Conv/);
+  assert.match(text.stdout, /untrained/);
+});
+
 test("bad input: exit 1 with a one-line message, no stack trace", () => {
   const cases: [string[], RegExp][] = [
     [["inspect", join(tmp, "missing.slim")], /cannot read .*missing\.slim: ENOENT/],
