@@ -480,3 +480,23 @@ test("inspect: header, sections and per-layer rows", () => {
   assert.equal(ins.macs, 784 * 300 + 300 * 100 + 100 * 10 + 300 + 100 + 10);
   assert.deepEqual(inspect(g), ins, "a Graph inspects as its file");
 });
+
+test("fuzz: any corrupted file (CRCs fixed) is read or rejected with a FormatError, never a crash", () => {
+  const rand = rng(7);
+  for (const bytes of [writeSlim(cnn()), writeSlim(mlp())]) {
+    for (let i = 0; i < 1500; i++) {
+      const b = mutate(bytes, (x) => {
+        for (let k = 1 + Math.floor(rand() * 3); k > 0; k--) {
+          // mostly the small structural sections, not the bulk of the weights
+          const at = 32 + Math.floor(rand() * Math.min(x.length - 32, 1600));
+          x[at] = rand() < 0.5 ? x[at] ^ (1 << Math.floor(rand() * 8)) : Math.floor(rand() * 256);
+        }
+      });
+      try {
+        readSlim(b);
+      } catch (e) {
+        assert.ok(e instanceof FormatError, `mutation ${i}: ${e}`);
+      }
+    }
+  }
+});
