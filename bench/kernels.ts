@@ -34,10 +34,11 @@ function conv(c: number, hw: number, f: number, kk: number, s: number): Case {
     setup: (kw) => {
       const x = kw.put(rand(c * hw * hw)), w = kw.put(rand(f * k)), b = kw.put(rand(f)), y = kw.alloc(f * p);
       const col = kk === 1 && s === 1 ? x : kw.alloc(k * p);
+      const pack = kw.alloc(k * p);
       return (fn) => {
         const ref = fn.startsWith("ref");
         if (col !== x) kw.k[ref ? "refIm2col" : "f32Im2col"](c, hw, hw, kk, kk, s, s, 1, 1, pad, pad, o, o, x, col);
-        kw.k[ref ? "refGemmNN" : "f32GemmNN"](f, p, k, w, col, b, y, 1, 0, 0);
+        kw.k[ref ? "refGemmNN" : "f32GemmNN"](f, p, k, w, col, b, y, 1, 0, 0, pack);
       };
     },
   };

@@ -158,10 +158,11 @@ describe("f32 kernels: SIMD = scalar reference = JS oracle", () => {
 
   it("gemm-nn: Y = act(A·B + bias[row]), M % 4, N % 8 and % 4, N = 1, no bias", () => {
     for (let t = 0; t < 60; t++) {
-      const m = int(1, 13), n = t % 7 === 0 ? 1 : int(1, 45), k = int(1, 50), act = ACTS[t % 4], withBias = t % 3 !== 2;
+      const m = int(1, 19), n = t % 7 === 0 ? 1 : int(1, 45), k = int(1, 50), act = ACTS[t % 4], withBias = t % 3 !== 2;
       const a = randn(m * k), bm = randn(k * n), bias = randn(m);
-      agree(`gemm-nn m=${m} n=${n} k=${k} act=${act.act} bias=${withBias}`, "f32GemmNN", [a, bm, bias], m * n, 0,
-        ([pa, pb, pbias], y) => [m, n, k, pa, pb, withBias ? pbias : 0, y, act.act, act.a, act.b],
+      const pack = t % 2 === 0;
+      agree(`gemm-nn m=${m} n=${n} k=${k} act=${act.act} bias=${withBias} pack=${pack}`, "f32GemmNN", [a, bm, bias], m * n, k * n,
+        ([pa, pb, pbias], y, s) => [m, n, k, pa, pb, withBias ? pbias : 0, y, act.act, act.a, act.b, pack ? s : 0],
         gemmNN(m, n, k, a, bm, withBias ? bias : null, act));
     }
   });
@@ -170,7 +171,7 @@ describe("f32 kernels: SIMD = scalar reference = JS oracle", () => {
     for (let t = 0; t < 40; t++) {
       const g = randomGeo(int(1, 5), int(1, 5), int(1, 3), int(1, 3), int(1, 2), int(1, 2), 2);
       if (g.oh < 1 || g.ow < 1) continue;
-      const f = int(1, 9), k = g.c * g.kh * g.kw, p = g.oh * g.ow, act = ACTS[t % 4];
+      const f = int(1, 12), k = g.c * g.kh * g.kw, p = g.oh * g.ow, act = ACTS[t % 4];
       const x = randn(g.c * g.h * g.w), wt = randn(f * k), b = randn(f);
       const args = [g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.oh, g.ow];
       const label = `conv ${JSON.stringify(g)} f=${f}`;
@@ -182,8 +183,8 @@ describe("f32 kernels: SIMD = scalar reference = JS oracle", () => {
         return kw.read(col, k * p);
       }));
       for (const c of cols.slice(1)) assert.deepEqual(c, cols[0], `${label}: im2col differs`);
-      agree(label, "f32GemmNN", [wt, cols[0], b], f * p, 0,
-        ([pw, pc, pb], y) => [f, p, k, pw, pc, pb, y, act.act, act.a, act.b], conv(g, 1, f, x, wt, b, act));
+      agree(label, "f32GemmNN", [wt, cols[0], b], f * p, k * p,
+        ([pw, pc, pb], y, s) => [f, p, k, pw, pc, pb, y, act.act, act.a, act.b, s], conv(g, 1, f, x, wt, b, act));
     }
   });
 

@@ -4,17 +4,34 @@
 // load-splatted and two B vectors are loaded, 8 accumulators (no horizontal sums).
 // Column leftovers run 4 wide, then scalar; a single column (N = 1) is a GEMV. The output
 // must not alias A or B (row remainders are recomputed).
+// With M ≥ 8 and a `pack` buffer (4·K·N bytes), B's 8-column panels are first copied into
+// contiguous K×8 blocks: the tile then streams B sequentially instead of striding by N
+// (power-of-two strides alias in L1). bench/kernels.ts: 1×1 conv 128→128 @16² 350 → 265 µs.
 import { actS, actV } from "./f32-gemm-act";
 import { f32Gemv } from "./f32-gemv";
 import { f32GemmNN as gemmNNScalar } from "./reference/f32-gemm-nn";
 
-/** Y[M,N] = act(A[M,K]·B[K,N] + bias[M]); bias = 0 means none. All row-major, contiguous. */
-export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usize, y: usize, act: i32, actA: f32, actB: f32): void {
-  if (!ASC_FEATURE_SIMD) { gemmNNScalar(m, n, k, a, bm, bias, y, act, actA, actB); return; }
+/** Y[M,N] = act(A[M,K]·B[K,N] + bias[M]); bias = 0 means none; pack = 0 or 4·K·N bytes of scratch. */
+export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usize, y: usize, act: i32, actA: f32, actB: f32, pack: usize): void {
+  if (!ASC_FEATURE_SIMD) { gemmNNScalar(m, n, k, a, bm, bias, y, act, actA, actB, pack); return; }
   if (n == 1) { f32Gemv(m, k, bm, a, bias, y, act, actA, actB); return; }
   const aRow = <usize>k << 2;
   const bRow = <usize>n << 2;
   const n8 = n & ~7;
+  const packed = pack != 0 && m >= 8;
+  if (packed) {
+    let dst = pack;
+    for (let j = 0; j < n8; j += 8) {
+      let src = bm + (<usize>j << 2);
+      for (let i = 0; i < k; i++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        src += bRow;
+        dst += 32;
+      }
+    }
+  }
+  const pStride: usize = packed ? 32 : bRow;
   const n4 = n & ~3;
   const va = f32x4.splat(actA);
   const vb = f32x4.splat(actB);
@@ -36,12 +53,12 @@ export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usi
     let j = 0;
     for (; j < n8; j += 8) {
       let c00 = bb0, c01 = bb0, c10 = bb1, c11 = bb1, c20 = bb2, c21 = bb2, c30 = bb3, c31 = bb3;
-      let bp = bm + (<usize>j << 2);
+      let bp = packed ? pack + (<usize>j * <usize>k << 2) : bm + (<usize>j << 2);
       for (let i = 0; i < k; i++) {
         const o = <usize>i << 2;
         const v0 = v128.load(bp);
         const v1 = v128.load(bp, 16);
-        bp += bRow;
+        bp += pStride;
         let s = v128.load32_splat(a0 + o);
         c00 = f32x4.add(c00, f32x4.mul(s, v0));
         c01 = f32x4.add(c01, f32x4.mul(s, v1));

@@ -5,6 +5,7 @@
 //   other depthwise (one filter per channel)    → f32-conv-dw
 //   1×1, stride 1, no pad                       → f32-gemm-nn straight on the NCHW planes
 //   everything else                             → f32-im2col into scratch, then f32-gemm-nn
+// f32-gemm-nn gets a pack buffer (scratch after the im2col columns) for its B panels.
 import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim, needScratch, scratch, fail } from "../graph";
 import { shapeStr } from "./shape";
 import { checkAct } from "./gemm";
@@ -56,7 +57,7 @@ export function prepareConv(n: u32): bool {
   const k = kind(n, c, f);
   if (k == DW3X3) needScratch(dwconv3x3Scratch(oh, ow, sh));
   else if (k == DW) needScratch(convDwScratch(oh, ow, kh, kw, sh, sw, dh, dw));
-  else if (k == IM2COL) needScratch(<usize>(c / g) * <usize>(kh * kw) * <usize>oh * <usize>ow << 2);
+  else needScratch((k == IM2COL ? 2 : 1) * (<usize>(c / g) * <usize>(kh * kw) * <usize>oh * <usize>ow << 2));
   return true;
 }
 
@@ -80,6 +81,7 @@ export function runConv(n: u32): void {
     return;
   }
   const cg = c / g, fg = f / g, kk = cg * kh * kw, p = oh * ow;
+  const pack = k == IM2COL ? buf + (<usize>kk * <usize>p << 2) : buf;
   const xGroup = <usize>cg * <usize>h * <usize>wd << 2;
   const wGroup = <usize>fg * <usize>kk << 2;
   const yGroup = <usize>fg * <usize>p << 2;
@@ -89,10 +91,10 @@ export function runConv(n: u32): void {
       const yg = py + <usize>i * yImage + <usize>j * yGroup;
       const wg = pw + <usize>j * wGroup, bg = pb + (<usize>(j * fg) << 2);
       if (k == POINTWISE) {
-        f32GemmNN(fg, p, cg, wg, xg, bg, yg, act, actA, actB);
+        f32GemmNN(fg, p, cg, wg, xg, bg, yg, act, actA, actB, pack);
       } else {
         f32Im2col(cg, h, wd, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, xg, buf);
-        f32GemmNN(fg, p, kk, wg, buf, bg, yg, act, actA, actB);
+        f32GemmNN(fg, p, kk, wg, buf, bg, yg, act, actA, actB, pack);
       }
     }
   }

@@ -1,7 +1,7 @@
 // MatMul: Y = A[…,M,K]·B[…,K,N] with numpy batch broadcasting (ONNX MatMul: a rank-1 A is
 // [1,K] and a rank-1 B is [K,1], their unit dim dropped from Y). Each batch entry is one
 // f32GemmNN; a 2-D B under a batched A collapses to a single GEMM over all rows of A.
-import { nIn, nOut, tData, tRank, tDim, fail } from "../graph";
+import { nIn, nOut, tData, tRank, tDim, needScratch, scratch, fail } from "../graph";
 import { shapeStr } from "./shape";
 import { f32GemmNN } from "../kernels/f32-gemm-nn";
 
@@ -41,7 +41,9 @@ export function prepareMatMul(n: u32): bool {
   }
   if (ok && ra > 1) ok = tDim(y, br) == dimM(a);
   if (ok && rb > 1) ok = tDim(y, ry - 1) == dimN(b);
-  return ok || fail("Y is " + shapeStr(y) + " but A " + shapeStr(a) + " · B " + shapeStr(b) + " has another shape");
+  if (!ok) return fail("Y is " + shapeStr(y) + " but A " + shapeStr(a) + " · B " + shapeStr(b) + " has another shape");
+  needScratch(<usize>k * <usize>dimN(b) << 2); // f32GemmNN packs one B at a time
+  return true;
 }
 
 export function runMatMul(n: u32): void {
@@ -51,7 +53,7 @@ export function runMatMul(n: u32): void {
   const br = batchRank(a, b);
   let batches = 1;
   for (let i = 0; i < br; i++) batches *= tDim(y, i);
-  if (tRank(b) <= 2) { f32GemmNN(batches * m, nn, k, pa, pb, 0, py, 0, 0, 0); return; }
+  if (tRank(b) <= 2) { f32GemmNN(batches * m, nn, k, pa, pb, 0, py, 0, 0, 0, scratch()); return; }
   const aMat = <usize>m * <usize>k << 2, bMat = <usize>k * <usize>nn << 2, yMat = <usize>m * <usize>nn << 2;
   for (let e = 0; e < batches; e++) {
     // Offsets of batch entry e in A and B: a broadcast (size-1) dim does not advance.
@@ -64,6 +66,6 @@ export function runMatMul(n: u32): void {
       if (db != 1) ib += q * sb;
       sa *= da; sb *= db;
     }
-    f32GemmNN(m, nn, k, pa + <usize>ia * aMat, pb + <usize>ib * bMat, 0, py + <usize>e * yMat, 0, 0, 0);
+    f32GemmNN(m, nn, k, pa + <usize>ia * aMat, pb + <usize>ib * bMat, 0, py + <usize>e * yMat, 0, 0, 0, scratch());
   }
 }
