@@ -1,5 +1,5 @@
-// One fresh process per measurement: `node --expose-gc --import tsx bench/child.ts PEER MODEL
-// MODE BUDGET_MS`. MODE "load" opens the runtime and runs once; "full" also times batch 1 and
+// One fresh process per measurement: `node --expose-gc bench/out/child.mjs PEER MODEL MODE
+// BUDGET_MS WARMUP_MS` (run.ts bundles this file first). MODE "load" opens the runtime and runs once; "full" also times batch 1 and
 // batch 64 and returns the outputs. Prints one JSON line (ChildResult) on stdout.
 import { installWasmMemoryHook, wasmMemoryBytes } from "./wasm-memory.js";
 import { BATCH, benchInput, prepareModel } from "./models.js";
@@ -12,7 +12,8 @@ export interface ChildResult {
   firstRunMs: number;
   /** Linear memory of every wasm instance the runtime created, after the last run. */
   wasmBytes: number;
-  /** RSS after the last run minus RSS (after a GC) before the runtime was imported. */
+  /** Largest RSS sampled after open, the first run and each batch size, minus RSS (after a GC)
+   *  before the runtime was imported. */
   rssDeltaBytes: number;
   batch1?: Timing;
   batch64?: Timing & { perSecond: number };
@@ -20,7 +21,7 @@ export interface ChildResult {
   out64?: number[];
 }
 
-const [peerName, modelKey, mode, budget] = process.argv.slice(2);
+const [peerName, modelKey, mode, budget, warmup] = process.argv.slice(2);
 installWasmMemoryHook();
 const model = await prepareModel(modelKey);
 const peer = await loadPeer(peerName as PeerName);
@@ -32,24 +33,31 @@ const shape64 = [shape1[0] * BATCH, ...shape1.slice(1)];
 const gc = (globalThis as { gc?: () => void }).gc;
 gc?.();
 const rss0 = process.memoryUsage().rss;
+let rssPeak = rss0;
+const sampleRss = (): void => void (rssPeak = Math.max(rssPeak, process.memoryUsage().rss));
 const t0 = performance.now();
 const session = await peer.open(model);
 const t1 = performance.now();
 const first = await session.run(x1, shape1);
 const t2 = performance.now();
+sampleRss();
 
 const result: ChildResult = { openMs: t1 - t0, firstRunMs: t2 - t1, wasmBytes: 0, rssDeltaBytes: 0 };
 if (mode === "full") {
   const budgetMs = Number(budget);
   result.out1 = Array.from(first);
-  result.batch1 = await timeRuns(session, x1, shape1, budgetMs, 20);
+  // Batch 1 warms up first and long enough for V8 to optimise the hot wasm; batch 64 reuses it.
+  result.batch1 = await timeRuns(session, x1, shape1, budgetMs, 20, Number(warmup));
+  sampleRss();
   result.out64 = Array.from(await session.run(x64, shape64));
-  const t64 = await timeRuns(session, x64, shape64, budgetMs, 5);
+  sampleRss();
+  const t64 = await timeRuns(session, x64, shape64, budgetMs, 5, 0);
   result.batch64 = { ...t64, perSecond: BATCH / (t64.medianMs / 1000) };
 } else {
   await session.run(x64, shape64);
 }
+sampleRss();
 result.wasmBytes = wasmMemoryBytes();
-result.rssDeltaBytes = process.memoryUsage().rss - rss0;
+result.rssDeltaBytes = rssPeak - rss0;
 await session.close();
 process.stdout.write(JSON.stringify(result) + "\n");

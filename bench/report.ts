@@ -23,7 +23,7 @@ export interface Results {
   /** 1-minute load average at the start and the end: other work on the machine skews timings. */
   loadAverage: number[];
   quick: boolean;
-  settings: { loads: number; budgetMs: number; batch: number };
+  settings: { loads: number; budgetMs: number; warmupMs: number; batch: number };
   peers: Partial<Record<PeerName, string>>;
   download: Record<string, { files: { file: string; bytes: number; gzip: number }[]; gzip: number }>;
   downloadGoalBytes: number;
@@ -35,7 +35,7 @@ const NAMES: Record<PeerName, string> = { slimnet: "slimnet", ort: "ORT-web", tf
 
 const group = (x: number, digits: number): string =>
   x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const ms = (x: number): string => (x < 1 ? x.toFixed(3) : x < 100 ? x.toFixed(2) : group(x, 0));
+const ms = (x: number): string => (x < 10 ? x.toFixed(3) : x < 100 ? x.toFixed(2) : group(x, 0));
 const kb = (bytes: number): string => `${group(bytes / 1024, bytes < 100 * 1024 ? 1 : 0)} KB`;
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 const ratio = (a: number | undefined, b: number | undefined): string =>
@@ -51,8 +51,8 @@ interface Row {
 }
 
 /** "≤ 5 ✓" / "≥ 40,000 ✗": the goal and whether slimnet's value meets it. */
-const goalCell = (value: number | undefined, goal: number | undefined, higher: boolean, show: (x: number) => string): string =>
-  goal === undefined ? "" : `${higher ? "≥" : "≤"} ${show(goal)}${value === undefined ? "" : (higher ? value >= goal : value <= goal) ? " ✓" : " ✗"}`;
+const goalCell = (value: number | undefined, goal: number | undefined, higher: boolean, unit = ""): string =>
+  goal === undefined ? "" : `${higher ? "≥" : "≤"} ${goal.toLocaleString("en-US")}${unit}${value === undefined ? "" : (higher ? value >= goal : value <= goal) ? " ✓" : " ✗"}`;
 
 const ROWS: Row[] = [
   { label: "load → first result, ms", value: (c) => c.loadMs, show: ms, goal: (g) => g.loadMs },
@@ -82,7 +82,7 @@ export function markdown(r: Results): string {
   out.push("## Runtime download (JS + wasm a page fetches, gzip -9)", "");
   out.push(...table("", [[
     "bytes", ...peers.map((p) => (dl(p) === undefined ? "—" : kb(dl(p)!))),
-    ...(hasRatios ? [...others.map((p) => ratio(dl("slimnet"), dl(p))), goalCell(dl("slimnet"), r.downloadGoalBytes, false, kb)] : []),
+    ...(hasRatios ? [...others.map((p) => ratio(dl("slimnet"), dl(p))), goalCell(dl("slimnet") && dl("slimnet")! / 1024, r.downloadGoalBytes / 1024, false, " KB")] : []),
   ]]));
   out.push("", peers.map((p) => `${NAMES[p]}: ${r.download[p]?.files.map((f) => `${f.file} ${kb(f.gzip)}`).join(" + ")}`).join(" · "), "");
 
@@ -103,7 +103,7 @@ export function markdown(r: Results): string {
         ...peers.map((p) => (v(p) === undefined ? (m.peers[p] && "error" in m.peers[p]! ? "error" : "—") : row.show(v(p)!))),
         ...(hasRatios ? [
           ...others.map((p) => (diffRow ? "" : ratio(v("slimnet"), v(p)))),
-          goalCell(v("slimnet"), row.goal?.(m.goals), row.higher ?? false, row.show),
+          goalCell(v("slimnet"), row.goal?.(m.goals), row.higher ?? false),
         ] : []),
       ];
     });
@@ -117,14 +117,17 @@ export function markdown(r: Results): string {
 
   out.push("## How each number is taken", "");
   out.push(
-    `- **load → first result**: median over ${r.settings.loads} fresh Node processes, from just before the runtime's ` +
-      "first import to the first batch-1 output: JS import, wasm read + compile + instantiate, session/model creation, one run.",
-    `- **batch 1 / batch ${r.settings.batch}**: one run at a time in the last of those processes, after a warm-up of a tenth ` +
-      `of the budget; runs until ${r.settings.budgetMs} ms and ≥ 20 (batch 1) / ≥ 5 (batch ${r.settings.batch}) runs; ` +
+    `- **load → first result**: median over ${r.settings.loads} fresh Node processes (plain \`node\`, the harness bundled ` +
+      "by esbuild; no tsx loader thread), from just before the runtime's first import to the first batch-1 output: JS " +
+      "import, wasm read + compile + instantiate, session/model creation, one run. The model bytes are already in memory.",
+    `- **batch 1 / batch ${r.settings.batch}**: one run at a time in the last of those processes, after a warm-up of at least ` +
+      `${r.settings.warmupMs} ms (batch 1) that goes on until the median of successive windows stops improving (V8 ` +
+      "optimises hot wasm functions in the background: onnxruntime-web needs over a second); then " +
+      `runs until ${r.settings.budgetMs} ms and ≥ 20 (batch 1) / ≥ 5 (batch ${r.settings.batch}) runs; ` +
       `median and nearest-rank p90. Throughput = ${r.settings.batch} ÷ median batch-${r.settings.batch} time. Times include ` +
       "copying the input in and the output out (what `run` costs a caller).",
     "- **wasm memory**: current byte length of every WebAssembly.Memory the runtime's instances export or import, after the timing loops (ORT and tfjs grow a heap they never shrink).",
-    "- **RSS growth**: process RSS after the timing loops minus RSS (after a GC) just before the runtime was imported: compiled code, JS heap and wasm memory together.",
+    "- **RSS growth**: largest process RSS sampled after open, after the first run and after each batch size, minus RSS (after a GC) just before the runtime was imported: compiled code, JS heap and wasm memory together.",
     "- **max abs diff**: largest |output − onnxruntime-web output| over the batch-1 and batch-64 outputs of the same seeded inputs.",
     "- Ratios are slimnet ÷ peer: below 1× is better for bytes, times and memory; above 1× is better for throughput.",
     "- **slimnet goal**: the goal column of DESIGN.md \"Numbers to beat\" (dense fp32); ✓ when slimnet's number meets it.",

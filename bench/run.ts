@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
-import { bundleSlimnet, ROOT } from "./bundle.js";
+import { bundleChild, bundleSlimnet, CHILD_BUNDLE, ROOT } from "./bundle.js";
 import type { ChildResult } from "./child.js";
 import { BATCH, DOWNLOAD_GOAL_BYTES, MODEL_KEYS, modelGoals, modelLabel } from "./models.js";
 import { loadPeer, PEER_NAMES, type PeerName } from "./peers/peer.js";
@@ -32,12 +32,14 @@ for (const m of models) if (!MODEL_KEYS.includes(m)) throw new Error(`--models: 
 const LOADS = opts.quick ? 1 : 5;
 /** Time budget of each timing loop (batch 1, batch 64) in the timing process. */
 const BUDGET_MS = opts.quick ? 300 : 1500;
+/** Least warm-up before batch-1 timing (see bench/stats.ts). */
+const WARMUP_MS = opts.quick ? 1000 : 2000;
 
 const log = (msg: string): void => void process.stderr.write(msg + "\n");
 
 function child(peer: PeerName, model: string, mode: "load" | "full"): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const args = ["--expose-gc", "--import", "tsx", `${ROOT}bench/child.ts`, peer, model, mode, String(BUDGET_MS)];
+    const args = ["--expose-gc", CHILD_BUNDLE, peer, model, mode, String(BUDGET_MS), String(WARMUP_MS)];
     const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
@@ -68,6 +70,7 @@ const maxAbsDiff = (a: number[] | undefined, b: number[] | undefined): number | 
 };
 
 const started = Date.now();
+await bundleChild();
 if (peers.includes("slimnet")) await bundleSlimnet();
 const results: Results = {
   date: new Date().toISOString(),
@@ -75,7 +78,7 @@ const results: Results = {
   loadAverage: [loadavg()[0]],
   commit: gitCommit(),
   quick: opts.quick!,
-  settings: { loads: LOADS, budgetMs: BUDGET_MS, batch: BATCH },
+  settings: { loads: LOADS, budgetMs: BUDGET_MS, warmupMs: WARMUP_MS, batch: BATCH },
   peers: Object.fromEntries(await Promise.all(peers.map(async (p) => [p, (await loadPeer(p)).label]))),
   download: {},
   downloadGoalBytes: DOWNLOAD_GOAL_BYTES,
