@@ -12,8 +12,8 @@ export interface ChildResult {
   firstRunMs: number;
   /** Linear memory of every wasm instance the runtime created, after the last run. */
   wasmBytes: number;
-  /** Largest RSS sampled after open, the first run and each batch size, minus RSS (after a GC)
-   *  before the runtime was imported. */
+  /** Largest RSS sampled (each after a GC) after the first run and each batch size, minus RSS
+   *  (after a GC) before the runtime was imported: what the runtime keeps, not its garbage. */
   rssDeltaBytes: number;
   batch1?: Timing;
   batch64?: Timing & { perSecond: number };
@@ -34,7 +34,10 @@ const gc = (globalThis as { gc?: () => void }).gc;
 gc?.();
 const rss0 = process.memoryUsage().rss;
 let rssPeak = rss0;
-const sampleRss = (): void => void (rssPeak = Math.max(rssPeak, process.memoryUsage().rss));
+const sampleRss = (): void => {
+  gc?.();
+  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+};
 const t0 = performance.now();
 const session = await peer.open(model);
 const t1 = performance.now();

@@ -73,7 +73,7 @@ export function markdown(r: Results): string {
   const table = (first: string, rows: string[][]): string[] =>
     [line([first, ...head.slice(1)]), line(head.map((_, i) => (i === 0 ? "---" : "---:"))), ...rows.map(line)];
 
-  const out: string[] = [`# slimnet benchmark${r.quick ? " (--quick)" : ""}`, ""];
+  const out: string[] = [`# slimnet benchmark${r.quick ? " (--quick)" : ""}`, "", "![chart](results.svg)", ""];
   const load = r.loadAverage.map((l) => l.toFixed(1)).join(" → ");
   out.push(`${r.date.slice(0, 16).replace("T", " ")} UTC · commit ${r.commit} · ${r.machine} · load average ${load} · ${r.seconds ?? "?"} s`, "");
   out.push(...peers.map((p) => `- **${NAMES[p]}**: ${r.peers[p]}`), "");
@@ -127,7 +127,7 @@ export function markdown(r: Results): string {
       `median and nearest-rank p90. Throughput = ${r.settings.batch} ÷ median batch-${r.settings.batch} time. Times include ` +
       "copying the input in and the output out (what `run` costs a caller).",
     "- **wasm memory**: current byte length of every WebAssembly.Memory the runtime's instances export or import, after the timing loops (ORT and tfjs grow a heap they never shrink).",
-    "- **RSS growth**: largest process RSS sampled after open, after the first run and after each batch size, minus RSS (after a GC) just before the runtime was imported: compiled code, JS heap and wasm memory together.",
+    "- **RSS growth**: largest process RSS sampled after the first run and after each batch size, minus RSS just before the runtime was imported, each after a forced GC: compiled code, live JS heap and wasm memory together (coarse: a few MB is noise).",
     "- **max abs diff**: largest |output − onnxruntime-web output| over the batch-1 and batch-64 outputs of the same seeded inputs.",
     "- Ratios are slimnet ÷ peer: below 1× is better for bytes, times and memory; above 1× is better for throughput.",
     "- **slimnet goal**: the goal column of DESIGN.md \"Numbers to beat\" (dense fp32); ✓ when slimnet's number meets it.",

@@ -2,7 +2,7 @@
 // slimnet vs onnxruntime-web vs tfjs-backend-wasm on the zoo models, same weights and inputs.
 // Every number comes from fresh child processes (bench/child.ts), one at a time, so runtimes
 // never share a heap or a core. Progress on stderr; the Markdown table (or --json) on stdout;
-// bench/results.json and bench/results.md are rewritten.
+// bench/results.json, bench/results.md and bench/results.svg are rewritten.
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -14,6 +14,7 @@ import { BATCH, DOWNLOAD_GOAL_BYTES, MODEL_KEYS, modelGoals, modelLabel } from "
 import { loadPeer, PEER_NAMES, type PeerName } from "./peers/peer.js";
 import { median } from "./stats.js";
 import { markdown, type Results } from "./report.js";
+import { svgChart } from "./chart.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -133,8 +134,9 @@ results.loadAverage.push(loadavg()[0]);
 const md = markdown(results);
 writeFileSync(`${ROOT}bench/results.json`, JSON.stringify(results, null, 2) + "\n");
 writeFileSync(`${ROOT}bench/results.md`, md);
+writeFileSync(`${ROOT}bench/results.svg`, svgChart(results));
 process.stdout.write(opts.json ? JSON.stringify(results, null, 2) + "\n" : md);
-log(`done in ${results.seconds} s; wrote bench/results.md and bench/results.json`);
+log(`done in ${results.seconds} s; wrote bench/results.md, results.svg and results.json`);
 
 function gitCommit(): string {
   try {

@@ -1,0 +1,58 @@
+// bench/results.svg: one panel per measure, one group of bars per model, one bar per runtime,
+// each labelled with its value. Plain SVG text, no dependencies.
+import type { Cell, Results } from "./report.js";
+import type { PeerName } from "./peers/peer.js";
+
+const COLORS: Record<PeerName, string> = { slimnet: "#2a9d8f", ort: "#8d99ae", tfjs: "#e9c46a" };
+const NAMES: Record<PeerName, string> = { slimnet: "slimnet", ort: "onnxruntime-web", tfjs: "tfjs-wasm" };
+
+interface Panel {
+  title: string;
+  value(c: Cell): number;
+  show(x: number): string;
+}
+
+const PANELS: Panel[] = [
+  { title: "batch 1 median latency, ms (lower is better)", value: (c) => c.batch1.medianMs, show: (x) => (x < 1 ? x.toFixed(3) : x.toFixed(2)) },
+  { title: "batch 64 throughput, inferences/s (higher is better)", value: (c) => c.batch64.perSecond, show: (x) => Math.round(x).toLocaleString("en-US") },
+  { title: "load → first result, ms (lower is better)", value: (c) => c.loadMs, show: (x) => (x < 100 ? x.toFixed(1) : Math.round(x).toLocaleString("en-US")) },
+];
+
+const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+
+export function svgChart(r: Results): string {
+  const peers = Object.keys(r.peers) as PeerName[];
+  const models = Object.keys(r.models);
+  const bar = 14, gap = 4, groupGap = 14, labelW = 90, plotW = 420, valueW = 90, panelGap = 36, top = 40;
+  const groupH = peers.length * (bar + gap) + groupGap;
+  const panelH = 24 + models.length * groupH;
+  const width = labelW + plotW + valueW + 20;
+  const height = top + PANELS.length * (panelH + panelGap) + 10;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+  ];
+  peers.forEach((p, i) => {
+    const x = 10 + i * 150;
+    out.push(`<rect x="${x}" y="10" width="12" height="12" fill="${COLORS[p]}"/>`, `<text x="${x + 16}" y="20">${NAMES[p]}</text>`);
+  });
+  PANELS.forEach((panel, k) => {
+    const y0 = top + k * (panelH + panelGap);
+    out.push(`<text x="10" y="${y0 + 12}" font-weight="bold">${esc(panel.title)}</text>`);
+    models.forEach((m, j) => {
+      const cells = peers.map((p) => r.models[m].peers[p]);
+      const values = cells.map((c) => (c && !("error" in c) ? panel.value(c) : undefined));
+      const max = Math.max(...values.map((v) => v ?? 0));
+      const gy = y0 + 24 + j * groupH;
+      out.push(`<text x="10" y="${gy + (peers.length * (bar + gap)) / 2 + 4}">${esc(m)}</text>`);
+      values.forEach((v, i) => {
+        const y = gy + i * (bar + gap);
+        const w = v === undefined || !(max > 0) ? 0 : Math.max(1, (v / max) * plotW);
+        out.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${bar}" fill="${COLORS[peers[i]]}"/>`);
+        out.push(`<text x="${labelW + w + 4}" y="${y + bar - 3}">${v === undefined ? "error" : panel.show(v)}</text>`);
+      });
+    });
+  });
+  out.push("</svg>", "");
+  return out.join("\n");
+}
