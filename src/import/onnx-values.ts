@@ -23,7 +23,12 @@ export const makeConst = (dtype: Const["dtype"], shape: number[], values: ArrayL
 });
 
 const DT = P.TensorProto.DataType;
-const DT_NAME = Object.fromEntries(Object.entries(DT).map(([k, v]) => [v, k])) as Record<number, string>;
+// onnx-proto's enum stops at BFLOAT16; the later element types are named from onnx.proto (IR 9–12).
+const DT_NAME: Record<number, string> = {
+  ...Object.fromEntries(Object.entries(DT).map(([k, v]) => [v, k])),
+  17: "FLOAT8E4M3FN", 18: "FLOAT8E4M3FNUZ", 19: "FLOAT8E5M2", 20: "FLOAT8E5M2FNUZ", 21: "UINT4", 22: "INT4",
+  23: "FLOAT4E2M1", 24: "FLOAT8E8M0", 25: "UINT2", 26: "INT2",
+};
 export const dtypeName = (t: number): string => DT_NAME[t] ?? `type ${t}`;
 /** ONNX element type → our constant kind, or undefined when we cannot hold it. */
 export function kindOf(t: number): Const["dtype"] | undefined {

@@ -1,4 +1,4 @@
-// ONNX → IR. Opsets 7–21 of the default domain. Every ONNX node either folds to a constant
+// ONNX → IR. Opsets 7–25 of the default domain. Every ONNX node either folds to a constant
 // (shape subgraphs, Constant, arithmetic on initializers) or maps to IR ops of src/ir/ops.ts;
 // anything else is an UnsupportedError naming the op, node, attribute and what is supported.
 // Batch: a symbolic dim 0 is imported at batch 1 and at batch 2; the graph is batch-dynamic
@@ -23,7 +23,12 @@ export interface OnnxImportOptions {
   fold?: boolean;
 }
 
-const MIN_OPSET = 7, MAX_OPSET = 21;
+// Opsets 22–25 changed none of the ops below in float semantics, only their element types:
+// 22 (ONNX 1.17) added bfloat16 to Conv, pools, Dropout, HardSigmoid, HardSwish…; 23, 24 and 25
+// added float4e2m1, float8e8m0 and int2/uint2 to Cast, Constant(OfShape), Flatten, Identity,
+// Pad, Reshape, Shape, Size, Squeeze, Transpose, Unsqueeze (and new ops we do not import).
+// Tensors of those types are refused by decodeTensor / inputSpecs, so accepting the opset is exact.
+const MIN_OPSET = 7, MAX_OPSET = 25;
 const FLT_MAX = 3.4028234663852886e38;
 
 /** A value during import: a known constant or an IR activation tensor. */
