@@ -2,16 +2,18 @@
 // Micro-tile: 2 rows of X × 4 rows of W, dot products along K (8 f32x4 accumulators + 6
 // loads per step fit x64's 16 vector registers; a 4×4 tile spilled). The W panel (4 rows)
 // is the outer loop so it stays in L1 while every row of X streams past it.
-// Leftover rows of X and of W go through f32Gemv.
+// Leftover rows of X and of W go through f32Gemv; the scalar build runs f32Gemv row by row.
 import { actV } from "./f32-gemm-act";
 import { f32Gemv, hsum4 } from "./f32-gemv";
-import { f32Gemm as gemmScalar } from "./reference/f32-gemm";
 
 /** Y[M,N] = act(X[M,K]·W[N,K]ᵀ + b[N]); b = 0 means no bias. */
 export function f32Gemm(m: i32, n: i32, k: i32, x: usize, w: usize, b: usize, y: usize, act: i32, actA: f32, actB: f32): void {
-  if (!ASC_FEATURE_SIMD) { gemmScalar(m, n, k, x, w, b, y, act, actA, actB); return; }
   const rowBytes = <usize>k << 2;
   const outBytes = <usize>n << 2;
+  if (!ASC_FEATURE_SIMD) {
+    for (let r = 0; r < m; r++) f32Gemv(n, k, x + <usize>r * rowBytes, w, b, y + <usize>r * outBytes, act, actA, actB);
+    return;
+  }
   const k4 = k & ~3;
   const n4 = n & ~3;
   const m2 = m & ~1;

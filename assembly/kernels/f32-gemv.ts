@@ -2,7 +2,40 @@
 // Four rows of W at a time with two K-halves each (8 independent f32x4 accumulators), K
 // unrolled by 8; the four dot products are reduced together by one 4×4 transpose-add.
 import { actS, actV } from "./f32-gemm-act";
-import { f32Gemv as gemvScalar } from "./reference/f32-gemv";
+
+// Scalar build body: four rows share each x load, four independent sums hide the add latency.
+function gemvScalar(n: i32, k: i32, x: usize, w: usize, b: usize, y: usize, act: i32, actA: f32, actB: f32): void {
+  const rowBytes = <usize>k << 2;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const w0 = w + <usize>j * rowBytes, w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+    for (let i = 0; i < k; i++) {
+      const o = <usize>i << 2;
+      const xv = load<f32>(x + o);
+      s0 += xv * load<f32>(w0 + o);
+      s1 += xv * load<f32>(w1 + o);
+      s2 += xv * load<f32>(w2 + o);
+      s3 += xv * load<f32>(w3 + o);
+    }
+    if (b) {
+      const bj = b + (<usize>j << 2);
+      s0 += load<f32>(bj); s1 += load<f32>(bj, 4); s2 += load<f32>(bj, 8); s3 += load<f32>(bj, 12);
+    }
+    const yj = y + (<usize>j << 2);
+    store<f32>(yj, actS(s0, act, actA, actB));
+    store<f32>(yj, actS(s1, act, actA, actB), 4);
+    store<f32>(yj, actS(s2, act, actA, actB), 8);
+    store<f32>(yj, actS(s3, act, actA, actB), 12);
+  }
+  for (; j < n; j++) {
+    const w0 = w + <usize>j * rowBytes;
+    let s0: f32 = 0;
+    for (let i = 0; i < k; i++) s0 += load<f32>(x + (<usize>i << 2)) * load<f32>(w0 + (<usize>i << 2));
+    if (b) s0 += load<f32>(b + (<usize>j << 2));
+    store<f32>(y + (<usize>j << 2), actS(s0, act, actA, actB));
+  }
+}
 
 // [Σa0, Σa1, Σa2, Σa3] from four accumulators.
 // @ts-ignore: decorator
