@@ -2,13 +2,14 @@
 // slimnet vs onnxruntime-web vs tfjs-backend-wasm on the zoo models, same weights and inputs.
 // Every number comes from fresh child processes (bench/child.ts), one at a time, so runtimes
 // never share a heap or a core. Progress on stderr; the Markdown table (or --json) on stdout;
-// bench/results.json, bench/results.md and bench/results.svg are rewritten.
+// results.json, results.md and results.svg are written to bench/ by a full run (the committed
+// record; results.json is gitignored) and to bench/out/ by --quick or a subset.
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
-import { bundleChild, bundleSlimnet, CHILD_BUNDLE, ROOT } from "./bundle.js";
+import { bundleChild, bundleSlimnet, CHILD_BUNDLE, OUT, ROOT } from "./bundle.js";
 import type { ChildResult } from "./child.js";
 import { BATCH, DOWNLOAD_GOAL_BYTES, MODEL_KEYS, modelGoals, modelLabel } from "./models.js";
 import { loadPeer, PEER_NAMES, type PeerName } from "./peers/peer.js";
@@ -131,12 +132,15 @@ for (const m of models) {
 results.seconds = Math.round((Date.now() - started) / 1000);
 results.loadAverage.push(loadavg()[0]);
 
+// Only a full run replaces the committed record (bench/results.md, .svg); others go to bench/out/.
+const full = !opts.quick && models.length === MODEL_KEYS.length && peers.length === PEER_NAMES.length;
+const dir = full ? `${ROOT}bench/` : OUT;
 const md = markdown(results);
-writeFileSync(`${ROOT}bench/results.json`, JSON.stringify(results, null, 2) + "\n");
-writeFileSync(`${ROOT}bench/results.md`, md);
-writeFileSync(`${ROOT}bench/results.svg`, svgChart(results));
+writeFileSync(`${dir}results.json`, JSON.stringify(results, null, 2) + "\n");
+writeFileSync(`${dir}results.md`, md);
+writeFileSync(`${dir}results.svg`, svgChart(results));
 process.stdout.write(opts.json ? JSON.stringify(results, null, 2) + "\n" : md);
-log(`done in ${results.seconds} s; wrote bench/results.md, results.svg and results.json`);
+log(`done in ${results.seconds} s; wrote ${dir.slice(ROOT.length)}results.md, results.svg and results.json`);
 
 function gitCommit(): string {
   try {
