@@ -131,6 +131,12 @@ export function markdown(r: Results): string {
     "- **max abs diff**: largest |output − onnxruntime-web output| over the batch-1 and batch-64 outputs of the same seeded inputs.",
     "- Ratios are slimnet ÷ peer: below 1× is better for bytes, times and memory; above 1× is better for throughput.",
     "- **slimnet goal**: the goal column of DESIGN.md \"Numbers to beat\" (dense fp32); ✓ when slimnet's number meets it.",
+    "- The models are the zoo's seeded fp32 graphs; ORT runs src/export/onnx.ts's file, slimnet src/format/writer.ts's " +
+      ".slim, tfjs the same IR translated to tf ops by bench/peers/tfjs.ts (checked against ORT by tests/bench-peers.test.ts).",
+    "",
+    "Run `npm run bench` (a full run rewrites bench/results.md and results.svg), `-- --quick` for a short run, " +
+      "`-- --json` for JSON on stdout, `-- --models mlp,lenet5 --peers slimnet,ort` for a subset (quick and subset runs " +
+      "write to bench/out/).",
     "",
   );
   return out.join("\n");

@@ -33,11 +33,9 @@ export const ort: Peer = {
     return {
       async run(data, shape) {
         const feeds = { [model.input]: new ort.Tensor("float32", data, shape as number[]) };
+        // Outputs come back as JS-side copies of the wasm heap, like slimnet's and tfjs's.
         const out = await session.run(feeds, [model.output]);
-        const tensor = out[model.output];
-        const result = (tensor.data as Float32Array).slice();
-        tensor.dispose();
-        return result;
+        return out[model.output].data as Float32Array;
       },
       close: () => session.release(),
     };
