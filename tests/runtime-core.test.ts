@@ -351,6 +351,51 @@ test("Softmax / LogSoftmax over an axis and over axis..end", () => {
   check("Softmax 1x1000", oneNode(OP.Softmax, [{ name: "x", dims: [1, 1000] }], [1, 1000], [1, 0]), [row], softmaxRef(row, [1, 1000], 1, false, false), [1, 1000], 1e-5);
 });
 
+/** |got - want| in units of the f32 spacing at `want` (subnormal spacing 2^-149 below 2^-126). */
+const ulpErr = (got: number, want: number): number =>
+  got === want ? 0 : Math.abs(got - want) / Math.max(2 ** (Math.floor(Math.log2(Math.abs(want))) - 23), 2 ** -149);
+
+/** Largest ulp error of `got` against f64 `want`, with the input that produced it. */
+function worstUlps(got: Float32Array, want: ArrayLike<number>, x: ArrayLike<number>): { ulps: number; at: number } {
+  let w = { ulps: 0, at: NaN };
+  for (let i = 0; i < got.length; i++) {
+    const e = ulpErr(got[i], want[i]);
+    if (!(e <= w.ulps)) w = { ulps: e, at: x[i] };
+  }
+  return w;
+}
+
+test("exp-based kernels are within 2-4 f32 ulps of f64 Math.exp / Math.log, from subnormal results to 1e4 logits", () => {
+  // e^x itself: Softmax of [0, x1..xn] with every x ≤ -30 sums to exactly 1 in f32, so y_k is the
+  // kernel's e^(x_k), down to subnormals and past the underflow to 0 (x < -103.97).
+  const n = 4003, tiny = new Float32Array(n + 1);
+  for (let k = 1; k <= n; k++) tiny[k] = -30 - 80 * (k - 1) / (n - 1) + (k % 7) * 1e-3;
+  const sm = (b: string, x: Float32Array, op = OP.Softmax) => exec(b, oneNode(op, [{ name: "x", dims: [1, x.length] }], [1, x.length], [1, 0]), [x])[0].data;
+  // Sigmoid over [-110, 40]: e^-|v| / (1 + e^-|v|) or its complement.
+  const sx = Float32Array.from({ length: 3001 }, (_, i) => -110 + 150 * i / 3000);
+  // LogSoftmax of large logits (ONNX test_logsoftmax_large_number): x - max - ln Σ in f64.
+  const big = Float32Array.from([10000, 10001, 10002, 10003, 10000.5, 9990, 10003, 1e4 - 0.25, 10002.75]);
+  const logRef = (x: Float32Array): number[] => {
+    const m = Math.max(...x), s = x.reduce((a, v) => a + Math.exp(v - m), 0);
+    return Array.from(x, (v) => v - m - Math.log(s));
+  };
+  const mid = Float32Array.from({ length: 41 }, (_, i) => -20 + 0.5 * i + ((i + 2) % 3) * 1e-4); // max 0: x - max is exact
+  for (const b of BUILDS) {
+    const e = worstUlps(sm(b, tiny).subarray(1), Array.from(tiny.subarray(1), Math.exp), tiny.subarray(1));
+    assert.ok(e.ulps <= 2, `${b}: exp(${e.at}) is ${e.ulps.toFixed(2)} ulps off`);
+    const y = exec(b, oneNode(OP.Sigmoid, [{ name: "x", dims: [sx.length] }], [sx.length]), [sx])[0].data;
+    const s = worstUlps(y, Array.from(sx, (v) => 1 / (1 + Math.exp(-v))), sx);
+    assert.ok(s.ulps <= 3, `${b}: sigmoid(${s.at}) is ${s.ulps.toFixed(2)} ulps off`);
+    const l = worstUlps(sm(b, big, OP.LogSoftmax), logRef(big), big);
+    assert.ok(l.ulps <= 2, `${b}: LogSoftmax of large logits: input ${l.at} is ${l.ulps.toFixed(2)} ulps off`);
+    const lm = worstUlps(sm(b, mid, OP.LogSoftmax), logRef(mid), mid);
+    assert.ok(lm.ulps <= 2, `${b}: LogSoftmax over [-20, 0]: input ${lm.at} is ${lm.ulps.toFixed(2)} ulps off`);
+    const m = Math.max(...mid), z = mid.reduce((a, v) => a + Math.exp(v - m), 0);
+    const sp = worstUlps(sm(b, mid), Array.from(mid, (v) => Math.exp(v - m) / z), mid);
+    assert.ok(sp.ulps <= 4, `${b}: Softmax over [-20, 0]: input ${sp.at} is ${sp.ulps.toFixed(2)} ulps off`);
+  }
+});
+
 test("Concat, Reshape, Transpose, Pad, ChannelAffine, global pools", () => {
   const a = randArr(2 * 3 * 4), b = randArr(2 * 1 * 4), c = randArr(2 * 2 * 4);
   const cat = new Float32Array(2 * 6 * 4);

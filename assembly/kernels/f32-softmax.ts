@@ -1,5 +1,6 @@
 // Softmax / LogSoftmax over an axis. Contiguous rows (stride 1) vectorise along the row;
 // strided axes vectorise across four adjacent columns, keeping max and sum in registers.
+// LogSoftmax is (x - max) - ln Σ: subtracting max + ln Σ in one step rounds it to the ulp of max.
 import * as ref from "./reference/f32-softmax";
 import { expv } from "./f32-vunary";
 import { f32_rmax } from "./f32-reduce";
@@ -21,10 +22,10 @@ export function f32_softmax(x: usize, y: usize, len: i32, stride: i32, cols: i32
       s = f32x4.add(s, e);
     }
     if (log) {
-      const ls = f32x4.add(m, f32x4(
+      const ls = f32x4(
         Mathf.log(f32x4.extract_lane(s, 0)), Mathf.log(f32x4.extract_lane(s, 1)),
-        Mathf.log(f32x4.extract_lane(s, 2)), Mathf.log(f32x4.extract_lane(s, 3))));
-      for (let k = 0; k < len; k++) v128.store(yc + <usize>k * st, f32x4.sub(v128.load(xc + <usize>k * st), ls));
+        Mathf.log(f32x4.extract_lane(s, 2)), Mathf.log(f32x4.extract_lane(s, 3)));
+      for (let k = 0; k < len; k++) v128.store(yc + <usize>k * st, f32x4.sub(f32x4.sub(v128.load(xc + <usize>k * st), m), ls));
     } else {
       const r = f32x4.div(f32x4.splat(1), s);
       for (let k = 0; k < len; k++) v128.store(yc + <usize>k * st, f32x4.mul(v128.load(yc + <usize>k * st), r));
@@ -50,11 +51,11 @@ function row(x: usize, y: usize, len: i32, log: bool): void {
     s += e;
   }
   if (log) {
-    const ls = m + Mathf.log(s);
+    const ls = Mathf.log(s);
     const vl = f32x4.splat(ls);
     i = 0;
-    for (; i + 4 <= len; i += 4) v128.store(y + (<usize>i << 2), f32x4.sub(v128.load(x + (<usize>i << 2)), vl));
-    for (; i < len; i++) store<f32>(y + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) - ls);
+    for (; i + 4 <= len; i += 4) v128.store(y + (<usize>i << 2), f32x4.sub(f32x4.sub(v128.load(x + (<usize>i << 2)), vm), vl));
+    for (; i < len; i++) store<f32>(y + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) - m - ls);
   } else {
     const r = <f32>1 / s;
     const vr = f32x4.splat(r);

@@ -15,8 +15,8 @@ export function f32_softmax(x: usize, y: usize, len: i32, stride: i32, cols: i32
       s += e;
     }
     if (log) {
-      const ls = m + Mathf.log(s);
-      for (let k = 0; k < len; k++) store<f32>(yc + <usize>k * st, load<f32>(xc + <usize>k * st) - ls);
+      const ls = Mathf.log(s);
+      for (let k = 0; k < len; k++) store<f32>(yc + <usize>k * st, load<f32>(xc + <usize>k * st) - m - ls);
     } else {
       const r = <f32>1 / s;
       for (let k = 0; k < len; k++) store<f32>(yc + <usize>k * st, load<f32>(yc + <usize>k * st) * r);
