@@ -7,6 +7,7 @@ export interface Cell {
   /** Median load-to-first-result over `loadRunsMs` (each a fresh process). */
   loadMs: number;
   loadRunsMs: number[];
+  /** Median of the first (cold) batch-1 run alone, part of loadMs. */
   firstRunMs: number;
   batch1: Timing;
   batch64: Timing & { perSecond: number };
@@ -56,6 +57,7 @@ const goalCell = (value: number | undefined, goal: number | undefined, higher: b
 
 const ROWS: Row[] = [
   { label: "load → first result, ms", value: (c) => c.loadMs, show: ms, goal: (g) => g.loadMs },
+  { label: "↳ of which the cold first run, ms", value: (c) => c.firstRunMs, show: ms },
   { label: "batch 1, median ms", value: (c) => c.batch1.medianMs, show: ms, goal: (g) => g.batch1Ms },
   { label: "batch 1, p90 ms", value: (c) => c.batch1.p90Ms, show: ms },
   { label: "batch 64, inferences/s", value: (c) => c.batch64.perSecond, show: (x) => group(x, 0), goal: (g) => g.perSecond, higher: true },
