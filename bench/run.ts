@@ -37,20 +37,23 @@ const BUDGET_MS = opts.quick ? 300 : 1500;
 /** Least warm-up before batch-1 timing (see bench/stats.ts). */
 const WARMUP_MS = opts.quick ? 1000 : 2000;
 
+const CHILD_TIMEOUT_MS = 120_000;
+
 const log = (msg: string): void => void process.stderr.write(msg + "\n");
 
 function child(peer: PeerName, model: string, mode: "load" | "full"): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const args = ["--expose-gc", CHILD_BUNDLE, peer, model, mode, String(BUDGET_MS), String(WARMUP_MS)];
-    const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    // A hung runtime becomes an error cell, not a hung benchmark.
+    const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], timeout: CHILD_TIMEOUT_MS });
     let out = "";
     let err = "";
     proc.stdout.on("data", (d) => (out += d));
     proc.stderr.on("data", (d) => (err += d));
-    proc.on("close", (code) => {
+    proc.on("close", (code, signal) => {
       const line = out.trim().split("\n").pop() ?? "";
       if (code === 0 && line.startsWith("{")) resolve(JSON.parse(line) as ChildResult);
-      else reject(new Error(`${peer} on ${model} (${mode}) exited with ${code}: ${lastLines(err || out)}`));
+      else reject(new Error(`${peer} on ${model} (${mode}) ${signal ? `was killed (${signal}) after ${CHILD_TIMEOUT_MS / 1000} s` : `exited with ${code}`}: ${lastLines(err || out)}`));
     });
   });
 }
