@@ -7,6 +7,7 @@ import * as ort from "onnxruntime-web";
 import onnx from "onnx-proto";
 import { buildModel, float, rng, randn, tensor, type ModelSpec, type NodeSpec } from "./helpers/onnx-builder.js";
 import { evalGraph } from "./helpers/ir-eval.js";
+import { CONV_CASES, POOL_CASES, convSpec, i64, poolSpec, single, weight } from "./helpers/onnx-cases.js";
 import { importOnnx, type OnnxImportOptions } from "../src/import/onnx.js";
 import { exportOnnx } from "../src/export/onnx.js";
 import { countMacs, countParams } from "../src/ir/analysis.js";
@@ -49,50 +50,17 @@ async function check(spec: ModelSpec, opts: OnnxImportOptions & { batches?: numb
   return g;
 }
 
-const w = (name: string, dims: number[], raw = true) => ({ name, dims, data: randn(r, numel(dims)), raw });
-const i64 = (name: string, data: number[]) => ({ name, dims: [data.length], data, dtype: "int64" as const });
-/** One-node model with dynamic batch input x. */
-const single = (opset: number, x: (number | string)[], node: Omit<NodeSpec, "outputs">, inits: ModelSpec["initializers"] = []): ModelSpec => ({
-  opset, inputs: [{ name: "x", shape: x }], outputs: ["y"], initializers: inits, nodes: [{ ...node, outputs: ["y"] }],
-});
+const w = (name: string, dims: number[], raw = true) => weight(r, name, dims, raw);
 
 test("Conv: strides, pads, auto_pad, dilations, groups, depthwise, 1-D, no bias", async () => {
-  const cases: [number[], number[], Record<string, any>, boolean][] = [
-    [[3, 9, 9], [4, 3, 3, 3], { pads: [1, 1, 1, 1] }, true],
-    [[3, 10, 7], [5, 3, 3, 2], { strides: [2, 3], pads: [0, 1, 2, 0] }, true],
-    [[4, 9, 9], [6, 2, 3, 3], { group: 2, auto_pad: "SAME_UPPER", strides: [2, 2] }, true],
-    [[4, 8, 9], [4, 1, 3, 3], { group: 4, auto_pad: "SAME_LOWER", strides: [2, 2] }, false],
-    [[2, 11, 11], [3, 2, 3, 3], { dilations: [2, 3], auto_pad: "VALID" }, true],
-    [[2, 12, 12], [3, 2, 5, 5], { dilations: [2, 1], pads: [4, 2, 3, 1] }, true],
-    [[8, 6, 6], [8, 1, 3, 3], { group: 8, pads: [1, 1, 1, 1], kernel_shape: [3, 3] }, true],
-    [[3, 17], [4, 3, 3], { strides: [2], pads: [1, 2] }, true],
-    [[4, 16], [4, 2, 5], { group: 2, auto_pad: "SAME_UPPER", strides: [3] }, false],
-  ];
-  for (const [x, wd, attrs, bias] of cases) {
-    const g = await check(single(11, ["N", ...x], { op: "Conv", inputs: ["x", "w", ...(bias ? ["b"] : [])], attrs },
-      [w("w", wd), ...(bias ? [w("b", [wd[0]], false)] : [])]), { batches: [1, 3], expectDynamic: true });
+  for (const c of CONV_CASES) {
+    const g = await check(convSpec(r, c), { batches: [1, 3], expectDynamic: true });
     assert.ok(countMacs(g).total > 0);
   }
 });
 
 test("MaxPool / AveragePool: ceil_mode, count_include_pad, auto_pad, dilations, 1-D", async () => {
-  const cases: [string, number, number[], Record<string, any>][] = [
-    ["MaxPool", 11, [3, 8, 8], { kernel_shape: [2, 2], strides: [2, 2] }],
-    ["MaxPool", 11, [2, 9, 7], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }],
-    ["MaxPool", 12, [2, 10, 10], { kernel_shape: [3, 2], strides: [3, 2], pads: [1, 0, 1, 1], ceil_mode: 1 }],
-    ["MaxPool", 12, [2, 11, 11], { kernel_shape: [3, 3], dilations: [2, 2], strides: [2, 1] }],
-    ["MaxPool", 11, [2, 7, 9], { kernel_shape: [3, 3], strides: [2, 2], auto_pad: "SAME_UPPER" }],
-    ["MaxPool", 11, [3, 13], { kernel_shape: [3], strides: [2], ceil_mode: 1 }],
-    ["AveragePool", 11, [3, 8, 8], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }],
-    ["AveragePool", 11, [3, 8, 8], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 }],
-    ["AveragePool", 11, [2, 9, 10], { kernel_shape: [2, 3], strides: [2, 2], ceil_mode: 1 }],
-    ["AveragePool", 11, [2, 7, 7], { kernel_shape: [3, 3], strides: [2, 2], auto_pad: "SAME_LOWER" }],
-    ["AveragePool", 7, [2, 6, 6], { kernel_shape: [2, 2], strides: [2, 2] }],
-    ["AveragePool", 19, [2, 9, 9], { kernel_shape: [2, 2], dilations: [2, 2] }],
-    ["AveragePool", 11, [3, 12], { kernel_shape: [4], strides: [3], pads: [1, 1], count_include_pad: 1 }],
-  ];
-  for (const [op, opset, x, attrs] of cases)
-    await check(single(opset, ["N", ...x], { op, inputs: ["x"], attrs }), { batches: [1, 2], expectDynamic: true });
+  for (const c of POOL_CASES) await check(poolSpec(c), { batches: [1, 2], expectDynamic: true });
   for (const op of ["GlobalAveragePool", "GlobalMaxPool"]) await check(single(13, ["N", 3, 5, 4], { op, inputs: ["x"] }), { batches: [2] });
 });
 
