@@ -1,10 +1,9 @@
 // bench/results.svg: one panel per measure, one group of bars per model, one bar per runtime,
 // each labelled with its value. Plain SVG text, no dependencies.
-import type { Cell, Results } from "./report.js";
+import { NAMES, type Cell, type Results } from "./report.js";
 import type { PeerName } from "./peers/peer.js";
 
 const COLORS: Record<PeerName, string> = { slimnet: "#2a9d8f", ort: "#8d99ae", tfjs: "#e9c46a" };
-const NAMES: Record<PeerName, string> = { slimnet: "slimnet", ort: "onnxruntime-web", tfjs: "tfjs-wasm" };
 
 interface Panel {
   title: string;

@@ -2,7 +2,7 @@
 // seeded inputs every runtime receives.
 import { exportOnnx } from "../src/export/onnx.js";
 import { writeSlim } from "../src/format/writer.js";
-import type { Graph } from "../src/ir/graph.js";
+import { numel, type Graph } from "../src/ir/graph.js";
 import { lenet300, lenet5, mobilenet } from "../src/zoo/index.js";
 import type { BenchModel } from "./peers/peer.js";
 
@@ -47,7 +47,7 @@ export function prepareModel(key: string): BenchModel {
 
 /** `batch` samples of uniform [0, 1) pixels from a fixed seed (mulberry32): identical everywhere. */
 export function benchInput(model: BenchModel, batch: number): Float32Array {
-  const n = batch * model.inputShape.reduce((a, b) => a * b, 1);
+  const n = batch * numel(model.inputShape);
   const out = new Float32Array(n);
   let s = 0x5eed;
   for (let i = 0; i < n; i++) {

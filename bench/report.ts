@@ -32,7 +32,8 @@ export interface Results {
   seconds?: number;
 }
 
-const NAMES: Record<PeerName, string> = { slimnet: "slimnet", ort: "ORT-web", tfjs: "tfjs-wasm" };
+/** Column and legend names. */
+export const NAMES: Record<PeerName, string> = { slimnet: "slimnet", ort: "ORT-web", tfjs: "tfjs-wasm" };
 
 const group = (x: number, digits: number): string =>
   x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });

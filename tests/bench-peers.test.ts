@@ -9,7 +9,7 @@ import type { BenchModel } from "../bench/peers/peer.js";
 import { tfjs } from "../bench/peers/tfjs.js";
 import { exportOnnx } from "../src/export/onnx.js";
 import { GraphBuilder } from "../src/ir/build.js";
-import type { Graph } from "../src/ir/graph.js";
+import { numel, type Graph } from "../src/ir/graph.js";
 
 const TOLERANCE = 1e-4;
 
@@ -38,7 +38,7 @@ function coverageGraph(): Graph {
   const rand = (n: number): Float32Array =>
     Float32Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5));
   const b = new GraphBuilder();
-  const w = (name: string, shape: number[]): string => b.constant(name, shape, rand(shape.reduce((p, q) => p * q, 1)));
+  const w = (name: string, shape: number[]): string => b.constant(name, shape, rand(numel(shape)));
   const x = b.input("x", [1, 3, 11, 9]);
   const c1 = b.node("Conv", [x, w("w1", [8, 3, 3, 3]), w("b1", [8])],
     { kh: 3, kw: 3, sh: 2, sw: 1, padTop: 1, padBottom: 2, padRight: 1, act: 1 });

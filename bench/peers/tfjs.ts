@@ -5,7 +5,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type * as Tf from "@tensorflow/tfjs-core";
-import type { Attrs, Graph, Node } from "../../src/ir/graph.js";
+import { numel, type Attrs, type Graph, type Node } from "../../src/ir/graph.js";
 import type { Peer } from "./peer.js";
 
 type TF = typeof Tf;
@@ -212,7 +212,7 @@ export function translate(tf: TF, graph: Graph): TfNet {
         const axis = (num(at, "axis", -1) + rank) % rank;
         if (axis !== rank - 1 && num(at, "toEnd", 0) !== 1) throw unsupported(node, `axis ${axis} of rank ${rank}`);
         const f = node.op === "Softmax" ? tf.softmax : tf.logSoftmax;
-        const inner = shape1(a).slice(axis).reduce((p, q) => p * q, 1);
+        const inner = numel(shape1(a).slice(axis));
         return (env) => {
           const x = nchw(get(env, a));
           env.set(out, fromNchw(tf.reshape(f(tf.reshape(x, [-1, inner])), x.shape)));
