@@ -86,7 +86,7 @@ export function translate(tf: TF, graph: Graph): TfNet {
 
   const uses = new Map<string, number>();
   for (const node of graph.nodes) for (const i of node.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
-  for (const o of graph.outputs) uses.set(o, (uses.get(o) ?? 0) + 1);
+  for (const o of graph.outputs) uses.set(o, (uses.get(o) ?? 0) + 1); // an output is a use too
 
   // Reads an activation in the IR's element order (NCHW for rank 4).
   const nchw = (v: Value): T => {
@@ -111,7 +111,7 @@ export function translate(tf: TF, graph: Graph): TfNet {
     let out = node.outputs[0];
     const next = graph.nodes[k + 1];
     if ((node.op === "Conv" || node.op === "Gemm") && act.fused.activation === "linear" && act.clip === undefined && next &&
-        next.inputs[0] === out && uses.get(out) === 1 && !graph.outputs.includes(out)) {
+        next.inputs[0] === out && uses.get(out) === 1) {
       const fused = standaloneActivation(next);
       if (fused) {
         act = fused;
