@@ -19,6 +19,7 @@ let runtime: Promise<TF> | undefined;
 const importTf = (): Promise<TF> =>
   (runtime ??= (async () => {
     const tf = await import("@tensorflow/tfjs-core");
+    tf.enableProdMode(); // as a deployed page would: no dev-mode checks or warnings
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
     wasm.setWasmPaths(pkgDir("@tensorflow/tfjs-backend-wasm") + "/dist/");
     wasm.setThreadsCount(1);
