@@ -44,7 +44,8 @@ function check(label: string, got: Float32Array, want: Want): void {
   assert.equal(got.length, want.v.length, `${label}: length`);
   for (let i = 0; i < got.length; i++) {
     const tol = 1e-5 * want.mag[i] + 1e-6;
-    if (got[i] !== want.v[i] && !(Math.abs(got[i] - want.v[i]) <= tol)) {
+    const same = got[i] === want.v[i] || (Number.isNaN(got[i]) && Number.isNaN(want.v[i])); // ±Infinity, untouched NaN
+    if (!same && !(Math.abs(got[i] - want.v[i]) <= tol)) {
       assert.fail(`${label}: element ${i} is ${got[i]}, want ${want.v[i]} (tolerance ${tol.toExponential(2)})`);
     }
   }
@@ -160,10 +161,13 @@ describe("f32 kernels: SIMD = scalar reference = JS oracle", () => {
     for (let t = 0; t < 60; t++) {
       const m = int(1, 19), n = t % 7 === 0 ? 1 : int(1, 45), k = int(1, 50), act = ACTS[t % 4], withBias = t % 3 !== 2;
       const a = randn(m * k), bm = randn(k * n), bias = randn(m);
-      const pack = t % 2 === 0;
-      agree(`gemm-nn m=${m} n=${n} k=${k} act=${act.act} bias=${withBias} pack=${pack}`, "f32GemmNN", [a, bm, bias], m * n, k * n,
-        ([pa, pb, pbias], y, s) => [m, n, k, pa, pb, withBias ? pbias : 0, y, act.act, act.a, act.b, pack ? s : 0],
-        gemmNN(m, n, k, a, bm, withBias ? bias : null, act));
+      const pack = t % 2 === 0, ldy = n + (t % 3 === 1 ? int(1, 5) : 0);
+      // With ldy > n the kernel writes a column block of a wider Y; the gap must stay untouched.
+      const want = gemmNN(m, n, k, a, bm, withBias ? bias : null, act);
+      const v = new Float64Array(m * ldy).fill(NaN), mag = new Float64Array(m * ldy);
+      for (let r = 0; r < m; r++) { v.set(want.v.subarray(r * n, r * n + n), r * ldy); mag.set(want.mag.subarray(r * n, r * n + n), r * ldy); }
+      agree(`gemm-nn m=${m} n=${n} k=${k} ldy=${ldy} act=${act.act} bias=${withBias} pack=${pack}`, "f32GemmNN", [a, bm, bias], m * ldy, k * n,
+        ([pa, pb, pbias], y, s) => [m, n, k, pa, pb, withBias ? pbias : 0, y, ldy, act.act, act.a, act.b, pack ? s : 0], { v, mag });
     }
   });
 
@@ -184,7 +188,7 @@ describe("f32 kernels: SIMD = scalar reference = JS oracle", () => {
       }));
       for (const c of cols.slice(1)) assert.deepEqual(c, cols[0], `${label}: im2col differs`);
       agree(label, "f32GemmNN", [wt, cols[0], b], f * p, k * p,
-        ([pw, pc, pb], y, s) => [f, p, k, pw, pc, pb, y, act.act, act.a, act.b, s], conv(g, 1, f, x, wt, b, act));
+        ([pw, pc, pb], y, s) => [f, p, k, pw, pc, pb, y, p, act.act, act.a, act.b, s], conv(g, 1, f, x, wt, b, act));
     }
   });
 

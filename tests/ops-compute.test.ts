@@ -2,7 +2,7 @@
 // exporters write them) → convert → .slim → runtime (SIMD and scalar builds), against
 // onnxruntime-web, |got − want| ≤ 1e-4·max(1, |want|). Covers the kernel choices of
 // assembly/ops/conv.ts (depthwise 3×3 s1/s2, generic depthwise, 1×1, im2col with strides,
-// dilations, asymmetric pads, groups), fused activations, MatMul broadcasting, ceil_mode and
+// dilations, asymmetric pads, groups, in blocks of output rows), fused activations, MatMul broadcasting, ceil_mode and
 // count_include_pad.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -61,6 +61,8 @@ const CASES: Case[] = [
   { name: "Conv 3×3 pad 1 + Relu (im2col)", ...conv([1, 3, 11, 13], [8, 3, 3, 3], { pads: [1, 1, 1, 1] }, relu) },
   { name: "Conv 5×5 stride 2, dilation 2, asymmetric pads", ...conv([2, 4, 17, 15], [6, 4, 5, 5], { strides: [2, 2], dilations: [2, 2], pads: [0, 1, 2, 3] }) },
   { name: "Conv 3×2 strides 3×1 group 2 + Clip(0,6)", ...conv([1, 6, 10, 9], [10, 3, 3, 2], { group: 2, strides: [3, 1], pads: [1, 0, 1, 1] }, relu6), opset: 10 },
+  { name: "Conv 3×3 p1 on 64×64 (im2col in 10 blocks of output rows)", ...conv([1, 16, 64, 64], [5, 16, 3, 3], { pads: [1, 1, 1, 1] }, relu) },
+  { name: "Conv 3×3 s2 p1 on 90×70 (im2col in 2 blocks)", ...conv([1, 8, 90, 70], [4, 8, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }) },
   { name: "Conv 1×1 (pointwise GEMM), 9 filters", ...conv([2, 16, 7, 9], [9, 16, 1, 1], {}) },
   { name: "Conv 1×1 stride 2", ...conv([1, 8, 9, 9], [12, 8, 1, 1], { strides: [2, 2] }) },
   { name: "Conv depthwise 3×3 s1 p1 + Relu", ...conv([2, 5, 14, 13], [5, 1, 3, 3], { group: 5, pads: [1, 1, 1, 1] }, relu) },

@@ -12,10 +12,10 @@ import { f32Gemv } from "./f32-gemv";
 
 // Scalar build body: row-axpy over 4 rows of B at a time, so each output is loaded and stored
 // once per 4 MACs (the reference does it per MAC; 2.5× slower on the MobileNet pointwise).
-function gemmNNScalar(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usize, y: usize, act: i32, actA: f32, actB: f32): void {
+function gemmNNScalar(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usize, y: usize, ldy: i32, act: i32, actA: f32, actB: f32): void {
   const bRow = <usize>n << 2;
   for (let r = 0; r < m; r++) {
-    const yr = y + <usize>r * bRow;
+    const yr = y + (<usize>r * <usize>ldy << 2);
     const ar = a + (<usize>r * <usize>k << 2);
     const bv: f32 = bias ? load<f32>(bias + (<usize>r << 2)) : 0;
     for (let j = 0; j < n; j++) store<f32>(yr + (<usize>j << 2), bv);
@@ -40,12 +40,16 @@ function gemmNNScalar(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usize, 
   }
 }
 
-/** Y[M,N] = act(A[M,K]·B[K,N] + bias[M]); bias = 0 means none; pack = 0 or 4·K·N bytes of scratch. */
-export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usize, y: usize, act: i32, actA: f32, actB: f32, pack: usize): void {
-  if (!ASC_FEATURE_SIMD) { gemmNNScalar(m, n, k, a, bm, bias, y, act, actA, actB); return; }
-  if (n == 1) { f32Gemv(m, k, bm, a, bias, y, act, actA, actB); return; }
+/**
+ * Y[M,N] = act(A[M,K]·B[K,N] + bias[M]); bias = 0 means none; rows of Y are ldy floats apart
+ * (ldy ≥ N: a column block of a wider Y); pack = 0 or 4·K·N bytes of scratch.
+ */
+export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usize, y: usize, ldy: i32, act: i32, actA: f32, actB: f32, pack: usize): void {
+  if (!ASC_FEATURE_SIMD) { gemmNNScalar(m, n, k, a, bm, bias, y, ldy, act, actA, actB); return; }
+  if (n == 1 && ldy == 1) { f32Gemv(m, k, bm, a, bias, y, act, actA, actB); return; }
   const aRow = <usize>k << 2;
   const bRow = <usize>n << 2;
+  const yRow = <usize>ldy << 2;
   const n8 = n & ~7;
   const packed = pack != 0 && m >= 8;
   if (packed) {
@@ -71,10 +75,10 @@ export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usi
     const a1 = a0 + aRow;
     const a2 = a1 + aRow;
     const a3 = a2 + aRow;
-    const y0 = y + <usize>r * bRow;
-    const y1 = y0 + bRow;
-    const y2 = y1 + bRow;
-    const y3 = y2 + bRow;
+    const y0 = y + <usize>r * yRow;
+    const y1 = y0 + yRow;
+    const y2 = y1 + yRow;
+    const y3 = y2 + yRow;
     const bb0 = bias ? v128.load32_splat(bias + (<usize>r << 2)) : f32x4.splat(0);
     const bb1 = bias ? v128.load32_splat(bias + (<usize>r << 2), 4) : f32x4.splat(0);
     const bb2 = bias ? v128.load32_splat(bias + (<usize>r << 2), 8) : f32x4.splat(0);
@@ -148,7 +152,7 @@ export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usi
   }
   for (let r = 0; r < m && m < 4; r++) {
     const a0 = a + <usize>r * aRow;
-    const y0 = y + <usize>r * bRow;
+    const y0 = y + <usize>r * yRow;
     const bb = bias ? v128.load32_splat(bias + (<usize>r << 2)) : f32x4.splat(0);
     let j = 0;
     for (; j < n8; j += 8) {

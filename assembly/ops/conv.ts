@@ -4,7 +4,9 @@
 //   depthwise 3×3, stride 1 or 2, dilation 1   → f32-dwconv-3x3 (zero-bordered channel in scratch)
 //   other depthwise (one filter per channel)    → f32-conv-dw
 //   1×1, stride 1, no pad                       → f32-gemm-nn straight on the NCHW planes
-//   everything else                             → f32-im2col into scratch, then f32-gemm-nn
+//   everything else                             → f32-im2col into scratch, then f32-gemm-nn,
+//                                                 in blocks of output rows whose columns fit
+//                                                 COL_BYTES (bounded scratch, L2-resident)
 // f32-gemm-nn gets a pack buffer (scratch after the im2col columns) for its B panels.
 import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim, needScratch, scratch, fail } from "../graph";
 import { shapeStr } from "./shape";
@@ -27,6 +29,12 @@ function kind(n: u32, c: i32, f: i32): i32 {
   const noPad = nAttrI(n, 7) == 0 && nAttrI(n, 8) == 0 && nAttrI(n, 9) == 0 && nAttrI(n, 10) == 0;
   return kh == 1 && kw == 1 && sh == 1 && sw == 1 && noPad ? POINTWISE : IM2COL;
 }
+
+const COL_BYTES: i32 = 256 << 10;
+
+/** Output rows per im2col block: as many as fit COL_BYTES, at least one. */
+// @ts-ignore: decorator
+@inline function blockRows(kk: i32, oh: i32, ow: i32): i32 { return max(1, min(oh, COL_BYTES / (kk * ow * 4))); }
 
 // @ts-ignore: decorator
 @inline function outDim(size: i32, pads: i32, k: i32, s: i32, d: i32): i32 { return (size + pads - (k - 1) * d - 1) / s + 1; }
@@ -57,7 +65,11 @@ export function prepareConv(n: u32): bool {
   const k = kind(n, c, f);
   if (k == DW3X3) needScratch(dwconv3x3Scratch(oh, ow, sh));
   else if (k == DW) needScratch(convDwScratch(oh, ow, kh, kw, sh, sw, dh, dw));
-  else needScratch((k == IM2COL ? 2 : 1) * (<usize>(c / g) * <usize>(kh * kw) * <usize>oh * <usize>ow << 2));
+  else if (k == POINTWISE) needScratch(<usize>c / <usize>g * <usize>oh * <usize>ow << 2);
+  else {
+    const kk = (c / g) * kh * kw;
+    needScratch(<usize>2 * <usize>kk * <usize>(blockRows(kk, oh, ow) * ow) << 2);
+  }
   return true;
 }
 
@@ -81,7 +93,8 @@ export function runConv(n: u32): void {
     return;
   }
   const cg = c / g, fg = f / g, kk = cg * kh * kw, p = oh * ow;
-  const pack = k == IM2COL ? buf + (<usize>kk * <usize>p << 2) : buf;
+  const rows = blockRows(kk, oh, ow);
+  const pack = k == IM2COL ? buf + (<usize>kk * <usize>(rows * ow) << 2) : buf;
   const xGroup = <usize>cg * <usize>h * <usize>wd << 2;
   const wGroup = <usize>fg * <usize>kk << 2;
   const yGroup = <usize>fg * <usize>p << 2;
@@ -91,10 +104,14 @@ export function runConv(n: u32): void {
       const yg = py + <usize>i * yImage + <usize>j * yGroup;
       const wg = pw + <usize>j * wGroup, bg = pb + (<usize>(j * fg) << 2);
       if (k == POINTWISE) {
-        f32GemmNN(fg, p, cg, wg, xg, bg, yg, act, actA, actB, pack);
-      } else {
-        f32Im2col(cg, h, wd, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, xg, buf);
-        f32GemmNN(fg, p, kk, wg, buf, bg, yg, act, actA, actB, pack);
+        f32GemmNN(fg, p, cg, wg, xg, bg, yg, p, act, actA, actB, pack);
+        continue;
+      }
+      for (let oy = 0; oy < oh; oy += rows) {
+        const r = min(rows, oh - oy);
+        // Shifting the top pad makes im2col start at output row oy.
+        f32Im2col(cg, h, wd, kh, kw, sh, sw, dh, dw, pt - oy * sh, pl, r, ow, xg, buf);
+        f32GemmNN(fg, r * ow, kk, wg, buf, bg, yg + (<usize>(oy * ow) << 2), p, act, actA, actB, pack);
       }
     }
   }

@@ -53,7 +53,7 @@ export function runMatMul(n: u32): void {
   const br = batchRank(a, b);
   let batches = 1;
   for (let i = 0; i < br; i++) batches *= tDim(y, i);
-  if (tRank(b) <= 2) { f32GemmNN(batches * m, nn, k, pa, pb, 0, py, 0, 0, 0, scratch()); return; }
+  if (tRank(b) <= 2) { f32GemmNN(batches * m, nn, k, pa, pb, 0, py, nn, 0, 0, 0, scratch()); return; }
   const aMat = <usize>m * <usize>k << 2, bMat = <usize>k * <usize>nn << 2, yMat = <usize>m * <usize>nn << 2;
   for (let e = 0; e < batches; e++) {
     // Offsets of batch entry e in A and B: a broadcast (size-1) dim does not advance.
@@ -66,6 +66,6 @@ export function runMatMul(n: u32): void {
       if (db != 1) ib += q * sb;
       sa *= da; sb *= db;
     }
-    f32GemmNN(m, nn, k, pa + <usize>ia * aMat, pb + <usize>ib * bMat, 0, py + <usize>e * yMat, 0, 0, 0, scratch());
+    f32GemmNN(m, nn, k, pa + <usize>ia * aMat, pb + <usize>ib * bMat, 0, py + <usize>e * yMat, nn, 0, 0, 0, scratch());
   }
 }

@@ -1,11 +1,11 @@
-// Scalar oracle of kernels/f32-gemm-nn.ts (same signature; `pack` is unused). Row-axpy order (i-k-j) so the
-// scalar build streams B row by row instead of striding down its columns.
+// Scalar oracle of kernels/f32-gemm-nn.ts (same signature; `pack` is unused), in row-axpy
+// order (i-k-j) so that B is read row by row.
 import { actS } from "../f32-gemm-act";
 
-/** Y[M,N] = act(A[M,K]·B[K,N] + bias[M]); bias = 0 means none; pack = 0 or 4·K·N bytes of scratch. */
-export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usize, y: usize, act: i32, actA: f32, actB: f32, pack: usize): void {
+/** Y[M,N] = act(A[M,K]·B[K,N] + bias[M]); bias = 0 means none; rows of Y ldy floats apart. */
+export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usize, y: usize, ldy: i32, act: i32, actA: f32, actB: f32, pack: usize): void {
   for (let r = 0; r < m; r++) {
-    const yr = y + (<usize>r * <usize>n << 2);
+    const yr = y + (<usize>r * <usize>ldy << 2);
     memory.fill(yr, 0, <usize>n << 2);
     for (let i = 0; i < k; i++) {
       const av = load<f32>(a + ((<usize>r * <usize>k + <usize>i) << 2));
