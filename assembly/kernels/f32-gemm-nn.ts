@@ -69,7 +69,7 @@ export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usi
   const va = f32x4.splat(actA);
   const vb = f32x4.splat(actB);
   // With M ≥ 4 a row remainder reruns the last four rows (identical results, full tile speed).
-  for (let r = 0; r + 4 <= m + 3 && m >= 4; r += 4) {
+  for (let r = 0; m >= 4 && r < m; r += 4) {
     if (r + 4 > m) r = m - 4;
     const a0 = a + <usize>r * aRow;
     const a1 = a0 + aRow;
