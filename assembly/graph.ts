@@ -22,7 +22,6 @@ export let gScratchNeed: usize = 0;
 export let gScratch: usize = 0;
 /** Node being prepared (for fail messages). */
 export let gNode: u32 = 0;
-export let gError: string = "";
 
 export function setTables(tens: usize, tensCount: u32, strs: usize, nodes: usize, nodeCount: u32, data: usize, size1: usize, dynamic: bool): void {
   gTens = tens; gTensCount = tensCount; gStrs = strs; gNodes = nodes; gNodeCount = nodeCount;
@@ -31,7 +30,6 @@ export function setTables(tens: usize, tensCount: u32, strs: usize, nodes: usize
 export function setBatch(batch: i32): void { gBatch = batch; gScratchNeed = 0; }
 export function setScratch(ptr: usize): void { gScratch = ptr; }
 export function setNode(n: u32): void { gNode = n; }
-export function setError(msg: string): void { gError = msg; }
 
 // @ts-ignore: decorator
 @inline function tRec(t: u32): usize { return gTens + <usize>t * 48; }
@@ -74,15 +72,79 @@ export function needScratch(bytes: usize): void { if (bytes > gScratchNeed) gScr
 /** In run: the scratch pointer (16-aligned). */
 export function scratch(): usize { return gScratch; }
 
-/** UTF-8 string at a STRS reference (checked at load). */
-export function strAt(ref: u32): string {
-  const p = gStrs + <usize>ref;
-  return String.UTF8.decodeUnsafe(p + 4, <usize>load<u32>(p));
+// The last error message, UTF-8 in static memory (runtime.ts exports it as errorPtr/errorLen).
+// Messages are templates with printf-like holes filled from numeric arguments, so each message
+// is one string literal and one call, not a chain of concatenations.
+const ERR_CAP: u32 = 8192;
+export const gErrorPtr: usize = memory.data(ERR_CAP);
+export let gErrorLen: u32 = 0;
+
+function putByte(b: u32): void {
+  if (gErrorLen < ERR_CAP) store<u8>(gErrorPtr + gErrorLen++, <u8>b);
 }
 
-/** From prepare: records "node <name> (<Op>): msg" and returns false. */
-export function fail(msg: string): bool {
+/** Appends one UTF-16 unit as UTF-8 (messages are BMP text). */
+function putUnit(c: u32): void {
+  if (c < 0x80) { putByte(c); return; }
+  if (c < 0x800) putByte(0xC0 | c >> 6);
+  else { putByte(0xE0 | c >> 12); putByte(0x80 | (c >> 6 & 63)); }
+  putByte(0x80 | (c & 63));
+}
+export function putText(s: string): void {
+  for (let i = 0; i < s.length; i++) putUnit(s.charCodeAt(i));
+}
+
+function putNum(v: u32, radix: u32): void {
+  if (v >= radix) putNum(v / radix, radix);
+  const d = <u32>(v % radix);
+  putByte(d < 10 ? 48 + d : 87 + d);
+}
+
+/** Appends template `t` where each hole takes the next argument:
+ *  %d decimal, %i signed decimal, %x hex (0x…), %k four-character section kind, %o op name,
+ *  %s STRS name at a reference, %t shape of a tensor id as [d0,d1,…]. */
+export function say(t: string, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): void {
+  let k = 0;
+  for (let i = 0; i < t.length; i++) {
+    const ch = t.charCodeAt(i);
+    if (ch != 37 || i + 1 == t.length) { putUnit(ch); continue; }
+    const v = k == 0 ? a : k == 1 ? b : k == 2 ? c : k == 3 ? d : k == 4 ? e : f;
+    const h = t.charCodeAt(++i);
+    k++;
+    if (h == 100) putNum(v, 10);
+    else if (h == 105) { // i
+      if (<i32>v < 0) putByte(45);
+      putNum(<i32>v < 0 ? -v : v, 10);
+    } else if (h == 120) { putText("0x"); putNum(v, 16); }
+    else if (h == 107) { // k
+      for (let j = 0; j < 32; j += 8) {
+        const q = <u32>(v >>> j) & 0xFF;
+        if (q >= 32 && q < 127) putByte(q);
+        else { putText("\\x"); putNum(q, 16); }
+      }
+    } else if (h == 111) putText(opName(v));
+    else if (h == 115) {
+      const p = gStrs + <usize>v;
+      const n = load<u32>(p);
+      for (let j: u32 = 0; j < n; j++) putByte(load<u8>(p + 4 + j));
+    } else if (h == 116) {
+      putByte(91);
+      for (let j = 0; j < tRank(v); j++) { if (j) putByte(44); putNum(tDim(v, j), 10); }
+      putByte(93);
+    } else putByte(ch);
+  }
+}
+
+/** Replaces the error message: template and arguments as for `say`. */
+export function setError(t: string, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): void {
+  gErrorLen = 0;
+  say(t, a, b, c, d, e, f);
+}
+
+/** From prepare: records "node <name> (<Op>): " + the message (as for `say`) and returns false. */
+export function fail(t: string, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): bool {
   const r = nRec(gNode);
-  gError = "node " + strAt(load<u32>(r)) + " (" + opName(<u32>load<u16>(r + 4)) + "): " + msg;
+  setError("node %s (%o): ", load<u32>(r), load<u16>(r + 4));
+  say(t, a, b, c, d, e, f);
   return false;
 }

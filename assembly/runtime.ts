@@ -1,7 +1,7 @@
 // The exported ABI of runtime.wasm (docs/RUNTIME.md). Memory: [ static | file | tables | arena | scratch ].
 import {
-  gError, gTensCount, gStrs, gTens, gNodeCount, gScratchNeed, gData,
-  setBatch, setError, setNode, setScratch, tRank, tDim, tData, tIsConst,
+  gErrorPtr, gErrorLen, gTensCount, gStrs, gTens, gNodeCount, gScratchNeed, gData,
+  setBatch, setError, say, putText, setNode, setScratch, tRank, tDim, tData, tIsConst,
 } from "./graph";
 import { readFile, resetReader, rInputs, rInputCount, rOutputs, rOutputCount, rArenaBytes, rArenaOff, rDynamic } from "./format/reader";
 import { prepareNode, runNode, nodeMacs } from "./ops/index";
@@ -15,16 +15,18 @@ let arenaCap: u64 = 0;
 let scratchPtr: usize = 0;
 let scratchCap: usize = 0;
 let planMacs: f64 = 0;
-let errBuf: ArrayBuffer | null = null;
-let errOf: usize = 0;
 
 /** abort replacement (asconfig `--use abort=`): record the message and trap; no env import. */
 function trap(msg: string | null, file: string | null, line: u32, col: u32): void {
-  setError("internal error: " + (msg ? msg : "abort") + " at " + (file ? file : "?") + ":" + line.toString());
+  setError("internal error: ");
+  putText(msg ? msg : "abort");
+  say(" at ");
+  putText(file ? file : "?");
+  say(":%d", line);
   unreachable();
 }
 
-function err(msg: string): i32 { setError(msg); return 1; }
+function err(t: string, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0): i32 { setError(t, a, b, c, d); return 1; }
 
 /** 16-aligned heap block of `bytes`, growing memory first so a refusal is an error, not a trap. */
 function alloc(bytes: u64): usize {
@@ -43,7 +45,6 @@ export function reserve(fileBytes: u32): usize {
   loaded = planned = false;
   arenaPtr = scratchPtr = 0;
   arenaCap = 0; scratchCap = 0;
-  errBuf = null; errOf = 0;
   fileBase = alloc(fileBytes);
   return fileBase;
 }
@@ -61,12 +62,12 @@ export function plan(batch: u32): i32 {
   planned = false;
   if (!loaded) return err("plan: no model loaded");
   if (batch < 1) return err("plan: batch must be at least 1");
-  if (!rDynamic && batch != 1) return err("plan: this model is not batch-dynamic, batch must be 1 (got " + batch.toString() + ")");
+  if (!rDynamic && batch != 1) return err("plan: this model is not batch-dynamic, batch must be 1 (got %d)", batch);
   const bytes = <u64>rArenaBytes * batch;
-  if (bytes > maxArena) return err("plan: arena of " + rArenaBytes.toString() + " bytes × batch " + batch.toString() + " exceeds maxArenaBytes " + (<u32>maxArena).toString());
+  if (bytes > maxArena) return err("plan: arena of %d bytes × batch %d exceeds maxArenaBytes %d", rArenaBytes, batch, <u32>maxArena);
   if (bytes > arenaCap) {
     arenaPtr = alloc(bytes);
-    if (!arenaPtr) return err("plan: out of memory for an arena of " + (<u32>bytes).toString() + " bytes");
+    if (!arenaPtr) return err("plan: out of memory for an arena of %d bytes", <u32>bytes);
     arenaCap = bytes;
   }
   setBatch(batch);
@@ -80,10 +81,10 @@ export function plan(batch: u32): i32 {
     planMacs += nodeMacs(n);
   }
   const total = bytes + <u64>gScratchNeed;
-  if (total > maxArena) return err("plan: arena " + (<u32>bytes).toString() + " bytes + scratch " + gScratchNeed.toString() + " at batch " + batch.toString() + " exceeds maxArenaBytes " + (<u32>maxArena).toString());
+  if (total > maxArena) return err("plan: arena %d bytes + scratch %d at batch %d exceeds maxArenaBytes %d", <u32>bytes, <u32>gScratchNeed, batch, <u32>maxArena);
   if (gScratchNeed > scratchCap) {
     scratchPtr = alloc(gScratchNeed);
-    if (!scratchPtr) return err("plan: out of memory for " + gScratchNeed.toString() + " bytes of scratch");
+    if (!scratchPtr) return err("plan: out of memory for %d bytes of scratch", <u32>gScratchNeed);
     scratchCap = gScratchNeed;
   }
   setScratch(scratchPtr);
@@ -100,14 +101,8 @@ export function run(): i32 {
   return 0;
 }
 
-function encodeError(): void {
-  if (errOf != changetype<usize>(gError) || !errBuf) {
-    errBuf = String.UTF8.encode(gError);
-    errOf = changetype<usize>(gError);
-  }
-}
-export function errorPtr(): usize { encodeError(); return changetype<usize>(errBuf); }
-export function errorLen(): u32 { encodeError(); return <u32>errBuf!.byteLength; }
+export function errorPtr(): usize { return gErrorPtr; }
+export function errorLen(): u32 { return gErrorLen; }
 
 export function inputCount(): u32 { return loaded ? rInputCount : 0; }
 export function outputCount(): u32 { return loaded ? rOutputCount : 0; }

@@ -1,8 +1,8 @@
 // Bounds-checked reader of .slim v1 (docs/FORMAT.md): every ✔ rule, once, at load. After a
 // successful `readFile` the graph.ts tables describe the file and nothing is checked again.
 // Arithmetic on file-supplied numbers is done in u64 so no offset + length can wrap.
-import { setTables, setError } from "../graph";
-import { OP_LAST, OP_TRANSPOSE, OP_PAD, opMinIn, opMaxIn, opAttrs, opName } from "../ops/opcodes";
+import { setTables, setError, say } from "../graph";
+import { OP_LAST, OP_TRANSPOSE, opMinIn, opMaxIn, opAttrs } from "../ops/opcodes";
 
 const VERSION: u32 = 1;
 const HEADER: u32 = 32;
@@ -38,27 +38,19 @@ function crc32(p: usize, n: usize, crc: u32 = 0xFFFFFFFF): u32 {
   return crc;
 }
 
-function hex(v: u64): string { return "0x" + (<u32>v).toString(16); }
-function fourcc(v: u32): string {
-  let s = "";
-  for (let i = 0; i < 4; i++) {
-    const c = (v >>> (i * 8)) & 0xFF;
-    s += c >= 32 && c < 127 ? String.fromCharCode(c) : "\\x" + c.toString(16);
-  }
-  return s;
-}
-
 // Section currently being read and its bounds (for messages and bounds checks).
 let file: usize = 0;
-let curKind: string = "header";
+let curKind: u32 = 0; // section kind, 0 while reading the header
 let secOff: u32 = 0;
 let secLen: u32 = 0;
 
-function bad(at: u64, msg: string): bool {
-  setError((curKind == "header" ? "header" : "section \"" + curKind + "\"") + " at offset " + hex(at) + ": " + msg);
+/** Records "<place> at offset 0x…: " + template `t` filled from a..f (graph.ts `say`). */
+function bad(at: u64, t: string, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): bool {
+  if (curKind) setError("section \"%k\" at offset %x: ", curKind, <u32>at);
+  else setError("header at offset %x: ", <u32>at);
+  say(t, a, b, c, d, e, f);
   return false;
 }
-function got(expected: string, v: u64): string { return "expected " + expected + ", got " + (<u32>v).toString(); }
 
 /** Section table entry address of `kind` (0 when absent). */
 function findSection(table: usize, count: u32, k: u32): usize {
@@ -69,67 +61,74 @@ function findSection(table: usize, count: u32, k: u32): usize {
   return 0;
 }
 function enter(e: usize): void {
-  curKind = fourcc(load<u32>(e)); secOff = load<u32>(e + 4); secLen = load<u32>(e + 8);
+  curKind = load<u32>(e); secOff = load<u32>(e + 4); secLen = load<u32>(e + 8);
 }
 
 let strsOff: u32 = 0;
 let strsLen: u32 = 0;
 /** ✔ a STRS reference is in bounds and its length ≤ 4096. `at` is the referring field. */
-function checkStr(ref: u32, at: u64, what: string): bool {
-  if (<u64>ref + 4 > <u64>strsLen) return bad(at, what + " name reference " + ref.toString() + " is past STRS (" + strsLen.toString() + " bytes)");
-  const n = load<u32>(file + strsOff + ref);
-  if (n > 4096) return bad(at, what + " name length " + n.toString() + " exceeds 4096");
-  if (<u64>ref + 4 + <u64>n > <u64>strsLen) return bad(at, what + " name of " + n.toString() + " bytes at " + ref.toString() + " runs past STRS (" + strsLen.toString() + " bytes)");
-  return true;
+function checkStr(ref: u32, at: u64, what: string, i: u32): bool {
+  let t = "";
+  let n: u32 = 0;
+  if (<u64>ref + 4 > <u64>strsLen) t = " name reference %d is past STRS (%d bytes)";
+  else {
+    n = load<u32>(file + strsOff + ref);
+    if (n > 4096) t = " name length %d exceeds 4096";
+    else if (<u64>ref + 4 + <u64>n > <u64>strsLen) t = " name of %d bytes at %d runs past STRS (%d bytes)";
+  }
+  if (!t.length) return true;
+  bad(at, what, i);
+  say(t, n ? n : ref, n ? ref : strsLen, strsLen);
+  return false;
 }
 
 /** Parse and verify the file at `base` (`length` bytes). Returns false with an error set. */
 export function readFile(base: usize, length: u32, maxElements: u32): bool {
-  file = base; curKind = "header";
-  if (length < HEADER) return bad(0, "file is truncated: " + length.toString() + " bytes, the header alone needs 32");
-  if (load<u32>(base) != 0x4D494C53) return bad(0, "bad magic \"" + fourcc(load<u32>(base)) + "\", expected \"SLIM\" (not a .slim file)");
+  file = base; curKind = 0;
+  if (length < HEADER) return bad(0, "file is truncated: %d bytes, the header alone needs 32", length);
+  if (load<u32>(base) != 0x4D494C53) return bad(0, "bad magic \"%k\", expected \"SLIM\" (not a .slim file)", load<u32>(base));
   const version = <u32>load<u16>(base + 4);
-  if (version > VERSION) return bad(4, "file version " + version.toString() + " is newer than this runtime (1); upgrade slimnet");
+  if (version > VERSION) return bad(4, "file version %d is newer than this runtime (1); upgrade slimnet", version);
   if (version == 0) return bad(4, "version 0 is not a valid version");
   const flags = <u32>load<u16>(base + 6);
-  if (flags & ~1) return bad(6, "unknown flag bits " + hex(flags & ~1));
+  if (flags & ~1) return bad(6, "unknown flag bits %x", flags & ~1);
   rDynamic = (flags & 1) != 0;
   const count = load<u32>(base + 8);
-  if (count < 1 || count > 32) return bad(8, "section count " + count.toString() + " is outside 1..32");
+  if (count < 1 || count > 32) return bad(8, "section count %d is outside 1..32", count);
   const fileLength = load<u32>(base + 12);
-  if (fileLength != length) return bad(12, "fileLength says " + fileLength.toString() + " bytes but the file has " + length.toString() + (fileLength > length ? " (truncated)" : ""));
+  if (fileLength != length) return bad(12, fileLength > length ? "fileLength says %d bytes but the file has %d (truncated)" : "fileLength says %d bytes but the file has %d", fileLength, length);
   const tableEnd = HEADER + count * 16;
-  if (tableEnd > length) return bad(32, "section table of " + count.toString() + " entries ends at " + tableEnd.toString() + ", past the file (" + length.toString() + " bytes)");
-  const hcrc = crc32(base + 16 + 16, count * 16, crc32(base, 16));
-  if ((hcrc ^ 0xFFFFFFFF) != load<u32>(base + 16)) return bad(16, "header CRC " + hex(load<u32>(base + 16)) + " does not match the computed " + hex(hcrc ^ 0xFFFFFFFF));
-  for (let i = 20; i < 32; i++) if (load<u8>(base + i)) return bad(i, "reserved byte is " + load<u8>(base + i).toString() + ", expected 0");
+  if (tableEnd > length) return bad(32, "section table of %d entries ends at %d, past the file (%d bytes)", count, tableEnd, length);
+  const hcrc = crc32(base + 16 + 16, count * 16, crc32(base, 16)) ^ 0xFFFFFFFF;
+  if (hcrc != load<u32>(base + 16)) return bad(16, "header CRC %x does not match the computed %x", load<u32>(base + 16), hcrc);
+  for (let i = 20; i < 32; i++) if (load<u8>(base + i)) return bad(i, "reserved byte is %d, expected 0", load<u8>(base + i));
 
   const table = base + HEADER;
   for (let i: u32 = 0; i < count; i++) {
     const e = table + <usize>i * 16;
     const at: u64 = HEADER + i * 16;
+    const kind = load<u32>(e);
     let known = false;
-    for (let k = 0; k < KINDS.length; k++) if (load<u32>(e) == KINDS[k]) known = true;
-    if (!known) return bad(at, "unknown section kind \"" + fourcc(load<u32>(e)) + "\"");
+    for (let k = 0; k < KINDS.length; k++) if (kind == KINDS[k]) known = true;
+    if (!known) return bad(at, "unknown section kind \"%k\"", kind);
     const off = load<u32>(e + 4), len = load<u32>(e + 8);
-    const name = fourcc(load<u32>(e));
-    if (off & 15) return bad(at + 4, "section " + name + " offset " + hex(off) + " is not a multiple of 16");
-    if (off < tableEnd) return bad(at + 4, "section " + name + " offset " + hex(off) + " is inside the header or section table (ends at " + hex(tableEnd) + ")");
-    if (<u64>off + <u64>len > <u64>length) return bad(at + 8, "section " + name + " at " + hex(off) + " of " + len.toString() + " bytes ends past the file (" + length.toString() + " bytes)");
+    if (off & 15) return bad(at + 4, "section %k offset %x is not a multiple of 16", kind, off);
+    if (off < tableEnd) return bad(at + 4, "section %k offset %x is inside the header or section table (ends at %x)", kind, off, tableEnd);
+    if (<u64>off + <u64>len > <u64>length) return bad(at + 8, "section %k at %x of %d bytes ends past the file (%d bytes)", kind, off, len, length);
     for (let j: u32 = 0; j < i; j++) {
       const f = table + <usize>j * 16;
-      if (load<u32>(f) == load<u32>(e)) return bad(at, "section " + name + " appears twice");
+      if (load<u32>(f) == kind) return bad(at, "section %k appears twice", kind);
       const o2 = load<u32>(f + 4), l2 = load<u32>(f + 8);
-      if (<u64>off < <u64>o2 + l2 && <u64>o2 < <u64>off + len) return bad(at + 4, "section " + name + " overlaps section " + fourcc(load<u32>(f)));
+      if (<u64>off < <u64>o2 + l2 && <u64>o2 < <u64>off + len) return bad(at + 4, "section %k overlaps section %k", kind, load<u32>(f));
     }
     const c = crc32(base + off, len) ^ 0xFFFFFFFF;
     if (c != load<u32>(e + 12)) {
-      curKind = name;
-      return bad(off, "CRC " + hex(load<u32>(e + 12)) + " does not match the computed " + hex(c) + " (corrupt section)");
+      curKind = kind;
+      return bad(off, "CRC %x does not match the computed %x (corrupt section)", load<u32>(e + 12), c);
     }
   }
   for (let k = 0; k < 5; k++) {
-    if (!findSection(table, count, KINDS[k])) return bad(32, "required section " + fourcc(KINDS[k]) + " is missing");
+    if (!findSection(table, count, KINDS[k])) return bad(32, "required section %k is missing", KINDS[k]);
   }
 
   // STRS
@@ -143,24 +142,24 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
 
   // PLAN
   enter(findSection(table, count, PLAN));
-  if (secLen != 16) return bad(secOff, "length " + got("16", secLen));
+  if (secLen != 16) return bad(secOff, "length expected 16, got %d", secLen);
   rArenaBytes = load<u32>(base + secOff);
-  for (let i: u32 = 4; i < 16; i += 4) if (load<u32>(base + secOff + i)) return bad(secOff + i, "reserved field " + got("0", load<u32>(base + secOff + i)));
+  for (let i: u32 = 4; i < 16; i += 4) if (load<u32>(base + secOff + i)) return bad(secOff + i, "reserved field expected 0, got %d", load<u32>(base + secOff + i));
 
   // EXIT (reserved)
   const ex = findSection(table, count, EXIT);
   if (ex) {
     enter(ex);
-    if (secLen < 4) return bad(secOff, "length " + got("at least 4", secLen));
-    if (load<u32>(base + secOff)) return bad(secOff, "exit count " + got("0 (early exits are reserved in version 1)", load<u32>(base + secOff)));
+    if (secLen < 4) return bad(secOff, "length expected at least 4, got %d", secLen);
+    if (load<u32>(base + secOff)) return bad(secOff, "exit count expected 0 (early exits are reserved in version 1), got %d", load<u32>(base + secOff));
   }
 
   // TENS
   enter(findSection(table, count, TENS));
-  if (secLen < 4) return bad(secOff, "length " + got("at least 4", secLen));
+  if (secLen < 4) return bad(secOff, "length expected at least 4, got %d", secLen);
   const nT = load<u32>(base + secOff);
-  if (nT < 1 || nT > 65536) return bad(secOff, "tensor count " + nT.toString() + " is outside 1..65536");
-  if (<u64>secLen != 4 + <u64>nT * 48) return bad(secOff, "length " + got((4 + nT * 48).toString() + " for " + nT.toString() + " tensors", secLen));
+  if (nT < 1 || nT > 65536) return bad(secOff, "tensor count %d is outside 1..65536", nT);
+  if (<u64>secLen != 4 + <u64>nT * 48) return bad(secOff, "length expected %d for %d tensors, got %d", 4 + nT * 48, nT, secLen);
   const tens = base + secOff + 4;
   rData = heap.alloc(<usize>nT << alignof<usize>());
   const size1 = heap.alloc(<usize>nT << 2);
@@ -168,50 +167,48 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
   for (let t: u32 = 0; t < nT; t++) {
     const r = tens + <usize>t * 48;
     const at: u64 = <u64>secOff + 4 + <u64>t * 48;
-    const w = "tensor " + t.toString();
-    if (!checkStr(load<u32>(r), at, w)) return false;
+    if (!checkStr(load<u32>(r), at, "tensor %d", t)) return false;
     const kind = load<u8>(r + 4), dtype = load<u8>(r + 5), rank = load<u8>(r + 6), enc = load<u8>(r + 7);
-    if (kind > 1) return bad(at + 4, w + " kind " + got("0 (activation) or 1 (constant)", kind));
-    if (dtype != 1) return bad(at + 5, w + " dtype " + got("1 (f32)", dtype));
-    if (rank > 6) return bad(at + 6, w + " rank " + rank.toString() + " exceeds 6");
-    if (kind == 0 && enc != 0) return bad(at + 7, w + " is an activation with encoding " + got("0", enc));
-    if (enc >= 1 && enc <= 6) return bad(at + 7, w + ": encoding " + enc.toString() + " is not supported by this runtime (version 1)");
-    if (enc > 6) return bad(at + 7, w + " encoding " + enc.toString() + " is unknown");
+    if (kind > 1) return bad(at + 4, "tensor %d kind expected 0 (activation) or 1 (constant), got %d", t, kind);
+    if (dtype != 1) return bad(at + 5, "tensor %d dtype expected 1 (f32), got %d", t, dtype);
+    if (rank > 6) return bad(at + 6, "tensor %d rank %d exceeds 6", t, rank);
+    if (kind == 0 && enc != 0) return bad(at + 7, "tensor %d is an activation with encoding expected 0, got %d", t, enc);
+    if (enc >= 1 && enc <= 6) return bad(at + 7, "tensor %d: encoding %d is not supported by this runtime (version 1)", t, enc);
+    if (enc > 6) return bad(at + 7, "tensor %d encoding %d is unknown", t, enc);
     let elems: u64 = 1;
     for (let i: u32 = 0; i < 6; i++) {
       const d = load<u32>(r + 8 + (<usize>i << 2));
       if (i < rank) {
-        if (d < 1) return bad(at + 8 + i * 4, w + " dim " + i.toString() + " " + got(">= 1", d));
+        if (d < 1) return bad(at + 8 + i * 4, "tensor %d dim %d expected >= 1, got %d", t, i, d);
         elems *= d;
-        if (elems > <u64>maxElements) return bad(at + 8 + i * 4, w + " element count exceeds the limit " + maxElements.toString() + " (dims too large)");
-      } else if (d != 0) return bad(at + 8 + i * 4, w + " dim " + i.toString() + " beyond rank " + rank.toString() + " " + got("0", d));
+        if (elems > <u64>maxElements) return bad(at + 8 + i * 4, "tensor %d element count exceeds the limit %d (dims too large)", t, maxElements);
+      } else if (d != 0) return bad(at + 8 + i * 4, "tensor %d dim %d beyond rank %d expected 0, got %d", t, i, rank, d);
     }
     store<u32>(size1 + (<usize>t << 2), <u32>elems);
     const off = load<u32>(r + 32), blen = load<u32>(r + 36);
-    if (off & 15) return bad(at + 32, w + " offset " + hex(off) + " is not a multiple of 16");
+    if (off & 15) return bad(at + 32, "tensor %d offset %x is not a multiple of 16", t, off);
+    if (<u64>blen != elems * 4) return bad(at + 36, "tensor %d byteLength expected %d (4 × elements, f32), got %d", t, <u32>elems * 4, blen);
     if (kind == 0) {
-      if (<u64>blen != elems * 4) return bad(at + 36, w + " byteLength " + got((<u32>elems * 4).toString() + " (4 × elements)", blen));
-      if (<u64>off + <u64>blen > <u64>rArenaBytes) return bad(at + 32, w + " arena range " + hex(off) + "+" + blen.toString() + " exceeds arenaBytes " + rArenaBytes.toString());
+      if (<u64>off + <u64>blen > <u64>rArenaBytes) return bad(at + 32, "tensor %d arena range %x+%d exceeds arenaBytes %d", t, off, blen, rArenaBytes);
       store<u32>(rArenaOff + (<usize>t << 2), off);
     } else {
-      if (!ew) return bad(at + 4, w + " is a constant but the file has no WGTS section");
-      if (<u64>off + <u64>blen > <u64>wLen) return bad(at + 32, w + " data " + hex(off) + "+" + blen.toString() + " runs past WGTS (" + wLen.toString() + " bytes)");
-      if (<u64>blen != elems * 4) return bad(at + 36, w + " byteLength " + got((<u32>elems * 4).toString() + " (4 × elements, f32)", blen));
+      if (!ew) return bad(at + 4, "tensor %d is a constant but the file has no WGTS section", t);
+      if (<u64>off + <u64>blen > <u64>wLen) return bad(at + 32, "tensor %d data %x+%d runs past WGTS (%d bytes)", t, off, blen, wLen);
       store<usize>(rData + (<usize>t << alignof<usize>()), base + wOff + off);
     }
-    if (load<u32>(r + 44)) return bad(at + 44, w + " reserved field " + got("0", load<u32>(r + 44)));
+    if (load<u32>(r + 44)) return bad(at + 44, "tensor %d reserved field expected 0, got %d", t, load<u32>(r + 44));
   }
 
   // GRPH: parsed before NODE so node inputs can be checked against graph inputs.
   enter(findSection(table, count, GRPH));
-  if (secLen < 4) return bad(secOff, "length " + got("at least 4", secLen));
+  if (secLen < 4) return bad(secOff, "length expected at least 4, got %d", secLen);
   rInputCount = load<u32>(base + secOff);
-  if (rInputCount < 1 || rInputCount > 64) return bad(secOff, "input count " + rInputCount.toString() + " is outside 1..64");
+  if (rInputCount < 1 || rInputCount > 64) return bad(secOff, "input count %d is outside 1..64", rInputCount);
   const oAt: u64 = <u64>secOff + 4 + <u64>rInputCount * 4;
-  if (oAt + 4 > <u64>secOff + secLen) return bad(secOff, "length " + secLen.toString() + " is too short for " + rInputCount.toString() + " inputs");
+  if (oAt + 4 > <u64>secOff + secLen) return bad(secOff, "length %d is too short for %d inputs", secLen, rInputCount);
   rOutputCount = load<u32>(base + <usize>oAt);
-  if (rOutputCount < 1 || rOutputCount > 64) return bad(oAt, "output count " + rOutputCount.toString() + " is outside 1..64");
-  if (<u64>secLen != 8 + (<u64>rInputCount + rOutputCount) * 4) return bad(secOff, "length " + got((8 + (rInputCount + rOutputCount) * 4).toString(), secLen));
+  if (rOutputCount < 1 || rOutputCount > 64) return bad(oAt, "output count %d is outside 1..64", rOutputCount);
+  if (<u64>secLen != 8 + (<u64>rInputCount + rOutputCount) * 4) return bad(secOff, "length expected %d, got %d", 8 + (rInputCount + rOutputCount) * 4, secLen);
   rInputs = base + secOff + 4;
   rOutputs = base + <usize>oAt + 4;
   // state per tensor: 0 unwritten, 1 graph input, 2 + node index = written by that node
@@ -221,76 +218,77 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
   memory.fill(lastUse, 0, <usize>nT << 2);
   for (let i: u32 = 0; i < rInputCount + rOutputCount + 1; i++) {
     if (i == rInputCount) continue;
-    const p = i < rInputCount ? rInputs + (<usize>i << 2) : rOutputs + (<usize>(i - rInputCount - 1) << 2);
+    const isIn = i < rInputCount;
+    const p = isIn ? rInputs + (<usize>i << 2) : rOutputs + (<usize>(i - rInputCount - 1) << 2);
+    const j = isIn ? i : i - rInputCount - 1;
     const id = load<u32>(p);
-    const what = i < rInputCount ? "input " + i.toString() : "output " + (i - rInputCount - 1).toString();
-    if (id >= nT) return bad(p - base, what + " tensor id " + id.toString() + " is not below the tensor count " + nT.toString());
-    if (load<u8>(tens + <usize>id * 48 + 4) != 0) return bad(p - base, what + " tensor " + id.toString() + " is a constant, expected an activation");
-    if (i < rInputCount) store<u32>(state + (<usize>id << 2), 1);
+    if (id >= nT) return bad(p - base, isIn ? "input %d tensor id %d is not below the tensor count %d" : "output %d tensor id %d is not below the tensor count %d", j, id, nT);
+    if (load<u8>(tens + <usize>id * 48 + 4) != 0) return bad(p - base, isIn ? "input %d tensor %d is a constant, expected an activation" : "output %d tensor %d is a constant, expected an activation", j, id);
+    if (isIn) store<u32>(state + (<usize>id << 2), 1);
   }
 
   // NODE
   enter(findSection(table, count, NODE));
-  if (secLen < 4) return bad(secOff, "length " + got("at least 4", secLen));
+  if (secLen < 4) return bad(secOff, "length expected at least 4, got %d", secLen);
   const nN = load<u32>(base + secOff);
-  if (nN < 1 || nN > 65536) return bad(secOff, "node count " + nN.toString() + " is outside 1..65536");
+  if (nN < 1 || nN > 65536) return bad(secOff, "node count %d is outside 1..65536", nN);
   const nodes = heap.alloc(<usize>nN << 2);
   const end: u64 = <u64>secOff + secLen;
   let p: u64 = <u64>secOff + 4;
   for (let n: u32 = 0; n < nN; n++) {
-    const w = "node " + n.toString();
-    if (p + 12 > end) return bad(p, w + " record header runs past the section end " + hex(end));
+    if (p + 12 > end) return bad(p, "node %d record header runs past the section end %x", n, <u32>end);
     const r = base + <usize>p;
     store<u32>(nodes + (<usize>n << 2), <u32>r);
-    if (!checkStr(load<u32>(r), p, w)) return false;
+    if (!checkStr(load<u32>(r), p, "node %d", n)) return false;
     const op = <u32>load<u16>(r + 4);
     const nIn = <u32>load<u8>(r + 6), nOut = <u32>load<u8>(r + 7), nAttr = load<u32>(r + 8);
-    if (op < 1 || op > OP_LAST) return bad(p + 4, w + " opcode " + op.toString() + " is unknown");
-    const wo = w + " (" + opName(op) + ")";
-    if (nIn < <u32>opMinIn(op) || nIn > <u32>opMaxIn(op)) return bad(p + 6, wo + " has " + nIn.toString() + " inputs, expected " + opMinIn(op).toString() + (opMaxIn(op) != opMinIn(op) ? ".." + opMaxIn(op).toString() : ""));
-    if (nOut != 1) return bad(p + 7, wo + " outputs " + got("1", nOut));
-    if (nAttr > 64) return bad(p + 8, wo + " attribute count " + nAttr.toString() + " exceeds 64");
+    if (op < 1 || op > OP_LAST) return bad(p + 4, "node %d opcode %d is unknown", n, op);
+    // Messages below start "node <n> (<Op>)".
+    const lo = <u32>opMinIn(op), hi = <u32>opMaxIn(op);
+    if (nIn < lo || nIn > hi) return bad(p + 6, hi != lo ? "node %d (%o) has %d inputs, expected %d..%d" : "node %d (%o) has %d inputs, expected %d", n, op, nIn, lo, hi);
+    if (nOut != 1) return bad(p + 7, "node %d (%o) outputs expected 1, got %d", n, op, nOut);
+    if (nAttr > 64) return bad(p + 8, "node %d (%o) attribute count %d exceeds 64", n, op, nAttr);
     const need = opAttrs(op);
-    if (need >= 0 && nAttr != <u32>need) return bad(p + 8, wo + " attribute count " + got(need.toString(), nAttr));
+    if (need >= 0 && nAttr != <u32>need) return bad(p + 8, "node %d (%o) attribute count expected %d, got %d", n, op, need, nAttr);
     const recEnd = p + 12 + (<u64>nIn + nOut + nAttr) * 4;
-    if (recEnd > end) return bad(p, wo + " record of " + (<u32>(recEnd - p)).toString() + " bytes runs past the section end " + hex(end));
+    if (recEnd > end) return bad(p, "node %d (%o) record of %d bytes runs past the section end %x", n, op, <u32>(recEnd - p), <u32>end);
     for (let i: u32 = 0; i < nIn; i++) {
       const id = load<u32>(r + 12 + (<usize>i << 2));
       const at = p + 12 + i * 4;
-      if (id >= nT) return bad(at, wo + " input " + i.toString() + " tensor id " + id.toString() + " is not below the tensor count " + nT.toString());
+      if (id >= nT) return bad(at, "node %d (%o) input %d tensor id %d is not below the tensor count %d", n, op, i, id, nT);
       if (load<u8>(tens + <usize>id * 48 + 4) == 0) {
-        if (load<u32>(state + (<usize>id << 2)) == 0) return bad(at, wo + " reads tensor " + id.toString() + " before any node writes it (cycle or wrong order)");
+        if (load<u32>(state + (<usize>id << 2)) == 0) return bad(at, "node %d (%o) reads tensor %d before any node writes it (cycle or wrong order)", n, op, id);
         store<u32>(lastUse + (<usize>id << 2), n);
       }
     }
     if (need < 0) {
       const r0 = <u32>load<u8>(tens + <usize>load<u32>(r + 12) * 48 + 6);
       const want = op == OP_TRANSPOSE ? r0 : 2 + 2 * r0;
-      if (nAttr != want) return bad(p + 8, wo + " attribute count " + got(want.toString() + " for input rank " + r0.toString(), nAttr));
+      if (nAttr != want) return bad(p + 8, "node %d (%o) attribute count expected %d for input rank %d, got %d", n, op, want, r0, nAttr);
     }
     const oid = load<u32>(r + 12 + (<usize>nIn << 2));
     const oat = p + 12 + nIn * 4;
-    if (oid >= nT) return bad(oat, wo + " output tensor id " + oid.toString() + " is not below the tensor count " + nT.toString());
-    if (load<u8>(tens + <usize>oid * 48 + 4) != 0) return bad(oat, wo + " output tensor " + oid.toString() + " is a constant, expected an activation");
+    if (oid >= nT) return bad(oat, "node %d (%o) output tensor id %d is not below the tensor count %d", n, op, oid, nT);
+    if (load<u8>(tens + <usize>oid * 48 + 4) != 0) return bad(oat, "node %d (%o) output tensor %d is a constant, expected an activation", n, op, oid);
     const s = load<u32>(state + (<usize>oid << 2));
-    if (s == 1) return bad(oat, wo + " writes tensor " + oid.toString() + " which is a graph input");
-    if (s >= 2) return bad(oat, wo + " writes tensor " + oid.toString() + " already written by node " + (s - 2).toString());
+    if (s == 1) return bad(oat, "node %d (%o) writes tensor %d which is a graph input", n, op, oid);
+    if (s >= 2) return bad(oat, "node %d (%o) writes tensor %d already written by node %d", n, op, oid, s - 2);
     store<u32>(state + (<usize>oid << 2), n + 2);
     store<u32>(lastUse + (<usize>oid << 2), n);
     p = recEnd;
   }
-  if (p != end) return bad(p, "records end at " + hex(p) + " but the section ends at " + hex(end));
+  if (p != end) return bad(p, "records end at %x but the section ends at %x", <u32>p, <u32>end);
 
-  curKind = "GRPH";
+  curKind = GRPH;
   for (let i: u32 = 0; i < rOutputCount; i++) {
     const id = load<u32>(rOutputs + (<usize>i << 2));
-    if (!load<u32>(state + (<usize>id << 2))) return bad(rOutputs + (<usize>i << 2) - base, "output " + i.toString() + " tensor " + id.toString() + " is neither written by a node nor a graph input");
+    if (!load<u32>(state + (<usize>id << 2))) return bad(rOutputs + (<usize>i << 2) - base, "output %d tensor %d is neither written by a node nor a graph input", i, id);
     store<u32>(lastUse + (<usize>id << 2), nN);
   }
 
   // PLAN: activations whose live ranges meet must not share arena bytes. Sorted by offset,
   // each activation is compared only with those starting before its end.
-  curKind = "PLAN";
+  curKind = PLAN;
   const order = heap.alloc(<usize>nT << 2);
   let nA: u32 = 0;
   for (let t: u32 = 0; t < nT; t++) {
@@ -307,7 +305,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
       if (load<u32>(tens + <usize>b * 48 + 36) == 0) continue;
       const bFrom = liveFrom(state, b), bTo = load<u32>(lastUse + (<usize>b << 2));
       if (aFrom <= bTo && bFrom <= aTo) {
-        return bad(secOff, "tensors " + a.toString() + " and " + b.toString() + " are live at the same time (nodes " + aFrom.toString() + ".." + aTo.toString() + " and " + bFrom.toString() + ".." + bTo.toString() + ") but overlap in the arena");
+        return bad(secOff, "tensors %d and %d are live at the same time (nodes %d..%d and %d..%d) but overlap in the arena", a, b, aFrom, aTo, bFrom, bTo);
       }
     }
   }

@@ -3,7 +3,7 @@
 // all become a few long rows of the f32-vbinary kernel.
 import { nIn, nOut, nOpcode, tData, tRank, tDim, tSize, fail } from "../graph";
 import { OP_PRELU, OP_ADD } from "./opcodes";
-import { shapeStr, expectShape } from "./shape";
+import { expectShape } from "./shape";
 import { f32_vbinary } from "../kernels/f32-vbinary";
 
 const DIM = memory.data(24);  // merged axis sizes
@@ -20,19 +20,19 @@ const SB = memory.data(24);
 export function prepareBinary(n: u32): bool {
   const a = nIn(n, 0), b = nIn(n, 1), y = nOut(n, 0);
   if (nOpcode(n) == OP_PRELU) {
-    if (tRank(b) > tRank(a)) return fail("slope " + shapeStr(b) + " has a higher rank than X " + shapeStr(a));
+    if (tRank(b) > tRank(a)) return fail("slope %t has a higher rank than X %t", b, a);
     for (let i = 0; i < tRank(a); i++) {
       const d = dimAt(b, i, tRank(a));
-      if (d != 1 && d != tDim(a, i)) return fail("slope " + shapeStr(b) + " does not broadcast to X " + shapeStr(a));
+      if (d != 1 && d != tDim(a, i)) return fail("slope %t does not broadcast to X %t", b, a);
     }
-    return expectShape(y, a, "X");
+    return expectShape(y, a, true);
   }
   const r = max(tRank(a), tRank(b));
-  if (tRank(y) != r) return fail("output rank " + tRank(y).toString() + " is not the broadcast rank " + r.toString() + " of " + shapeStr(a) + " and " + shapeStr(b));
+  if (tRank(y) != r) return fail("output rank %d is not the broadcast rank %d of %t and %t", tRank(y), r, a, b);
   for (let i = 0; i < r; i++) {
     const da = dimAt(a, i, r), db = dimAt(b, i, r);
-    if (da != db && da != 1 && db != 1) return fail("shapes " + shapeStr(a) + " and " + shapeStr(b) + " do not broadcast (axis " + i.toString() + ")");
-    if (tDim(y, i) != max(da, db)) return fail("output shape " + shapeStr(y) + " is not the broadcast of " + shapeStr(a) + " and " + shapeStr(b));
+    if (da != db && da != 1 && db != 1) return fail("shapes %t and %t do not broadcast (axis %d)", a, b, i);
+    if (tDim(y, i) != max(da, db)) return fail("output shape %t is not the broadcast of %t and %t", y, a, b);
   }
   return true;
 }

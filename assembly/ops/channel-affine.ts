@@ -1,17 +1,17 @@
 // ChannelAffine: y = x·scale[c] + shift[c] on X[N,C,…] (a BatchNormalization not folded).
 import { nIn, nOut, tData, tRank, tDim, tSize, fail } from "../graph";
-import { expectShape, shapeStr, dimProd } from "./shape";
+import { expectShape, dimProd } from "./shape";
 import { f32_vmulcaddc } from "../kernels/f32-vmulcaddc";
 
 export function prepareChannelAffine(n: u32): bool {
   const x = nIn(n, 0);
-  if (tRank(x) < 2) return fail("X " + shapeStr(x) + " needs rank ≥ 2 ([N,C,…])");
+  if (tRank(x) < 2) return fail("X %t needs rank ≥ 2 ([N,C,…])", x);
   const c = tDim(x, 1);
   for (let i = 1; i < 3; i++) {
     const p = nIn(n, i);
-    if (tSize(p) != c) return fail((i == 1 ? "scale " : "shift ") + shapeStr(p) + " does not have C = " + c.toString() + " elements");
+    if (tSize(p) != c) return fail(i == 1 ? "scale %t does not have C = %d elements" : "shift %t does not have C = %d elements", p, c);
   }
-  return expectShape(nOut(n, 0), x, "X");
+  return expectShape(nOut(n, 0), x, true);
 }
 
 export function runChannelAffine(n: u32): void {

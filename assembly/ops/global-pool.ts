@@ -1,14 +1,14 @@
 // GlobalAveragePool / GlobalMaxPool: X[N,C,…] → Y[N,C,1,…,1], one reduction per channel.
 import { nIn, nOut, nOpcode, tData, tRank, tDim, tSize, fail } from "../graph";
 import { OP_GLOBALMAXPOOL } from "./opcodes";
-import { shapeStr, dimProd } from "./shape";
+import { dimProd } from "./shape";
 import { f32_rsum, f32_rmax } from "../kernels/f32-reduce";
 
 export function prepareGlobalPool(n: u32): bool {
   const x = nIn(n, 0), y = nOut(n, 0);
   let ok = tRank(x) >= 2 && tRank(y) == tRank(x);
   for (let i = 0; ok && i < tRank(x); i++) ok = tDim(y, i) == (i < 2 ? tDim(x, i) : 1);
-  return ok || fail("output " + shapeStr(y) + " is not [N,C,1,…] for X " + shapeStr(x));
+  return ok || fail("output %t is not [N,C,1,…] for X %t", y, x);
 }
 
 export function runGlobalPool(n: u32): void {

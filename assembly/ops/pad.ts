@@ -1,7 +1,6 @@
 // Pad: constant / reflect / edge / wrap, pads = begins then ends, every pad ≥ 0. Each output
 // row maps its outer indices to an input row (or the constant); the row's middle is a copy.
 import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim, tSize, fail } from "../graph";
-import { shapeStr } from "./shape";
 
 const MODE_CONSTANT = 0, MODE_REFLECT = 1, MODE_WRAP = 3;
 
@@ -22,13 +21,13 @@ const MODE_CONSTANT = 0, MODE_REFLECT = 1, MODE_WRAP = 3;
 
 export function preparePad(n: u32): bool {
   const x = nIn(n, 0), y = nOut(n, 0), r = tRank(x), mode = nAttrI(n, 0);
-  if (mode < 0 || mode > 3) return fail("mode " + mode.toString() + " is not 0 constant, 1 reflect, 2 edge or 3 wrap");
-  if (tRank(y) != r) return fail("output " + shapeStr(y) + " rank differs from input " + shapeStr(x));
+  if (mode < 0 || mode > 3) return fail("mode %d is not 0 constant, 1 reflect, 2 edge or 3 wrap", mode);
+  if (tRank(y) != r) return fail("output %t rank differs from input %t", y, x);
   for (let i = 0; i < r; i++) {
     const b = nAttrI(n, 2 + i), e = nAttrI(n, 2 + r + i), d = tDim(x, i);
-    if (b < 0 || e < 0) return fail("pad on axis " + i.toString() + " is negative (" + b.toString() + ", " + e.toString() + ")");
-    if (mode == MODE_REFLECT && (b > 0 || e > 0) && (b >= d || e >= d)) return fail("reflect pad on axis " + i.toString() + " must be below the dim " + d.toString());
-    if (tDim(y, i) != d + b + e) return fail("output " + shapeStr(y) + " is not input " + shapeStr(x) + " plus pads on axis " + i.toString());
+    if (b < 0 || e < 0) return fail("pad on axis %d is negative (%i, %i)", i, b, e);
+    if (mode == MODE_REFLECT && (b > 0 || e > 0) && (b >= d || e >= d)) return fail("reflect pad on axis %d must be below the dim %d", i, d);
+    if (tDim(y, i) != d + b + e) return fail("output %t is not input %t plus pads on axis %d", y, x, i);
   }
   return true;
 }

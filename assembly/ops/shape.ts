@@ -1,4 +1,6 @@
 // Shape helpers shared by the prepare functions (messages only allocate on failure).
+// New messages print shapes with graph.ts `fail("… %t …", tensorId)`; shapeStr serves callers
+// that still concatenate.
 import { tRank, tDim, fail } from "../graph";
 
 export function shapeStr(t: u32): string {
@@ -13,9 +15,9 @@ export function sameShape(a: u32, b: u32): bool {
   return true;
 }
 
-/** Fails unless output y has the shape `want` describes (x's shape when `want` is x). */
-export function expectShape(y: u32, x: u32, what: string = "input"): bool {
-  return sameShape(x, y) || fail("output shape " + shapeStr(y) + " does not match " + what + " shape " + shapeStr(x));
+/** Fails unless output y has the shape of x (named "X" in the message when `isX`, else "input"). */
+export function expectShape(y: u32, x: u32, isX: bool = false): bool {
+  return sameShape(x, y) || fail(isX ? "output shape %t does not match X shape %t" : "output shape %t does not match input shape %t", y, x);
 }
 
 /** Product of dims [from, to) of t. */

@@ -6,7 +6,7 @@ import { f32_softmax } from "../kernels/f32-softmax";
 
 export function prepareSoftmax(n: u32): bool {
   const x = nIn(n, 0);
-  if (normAxis(nAttrI(n, 0), tRank(x)) < 0) return fail("axis " + nAttrI(n, 0).toString() + " is out of range for rank " + tRank(x).toString());
+  if (normAxis(nAttrI(n, 0), tRank(x)) < 0) return fail("axis %i is out of range for rank %d", nAttrI(n, 0), tRank(x));
   return expectShape(nOut(n, 0), x);
 }
 

@@ -2,7 +2,6 @@
 // of output axes that stay adjacent in the input are merged, so an inner run that stays
 // contiguous is one memory.copy per row.
 import { nIn, nOut, nAttrI, tData, tRank, tDim, tSize, fail } from "../graph";
-import { shapeStr } from "./shape";
 
 const DIM = memory.data(24);  // merged output axis sizes
 const STR = memory.data(24);  // input element stride of each merged axis
@@ -13,12 +12,12 @@ export function prepareTranspose(n: u32): bool {
   let seen = 0;
   for (let i = 0; i < r; i++) {
     const p = nAttrI(n, i);
-    if (p < 0 || p >= r || (seen & (1 << p))) return fail("perm is not a permutation of 0.." + (r - 1).toString() + " (entry " + i.toString() + " is " + p.toString() + ")");
+    if (p < 0 || p >= r || (seen & (1 << p))) return fail("perm is not a permutation of 0..%d (entry %d is %i)", r - 1, i, p);
     seen |= 1 << p;
   }
   let ok = tRank(y) == r;
   for (let i = 0; ok && i < r; i++) ok = tDim(y, i) == tDim(x, nAttrI(n, i));
-  return ok || fail("output " + shapeStr(y) + " is not input " + shapeStr(x) + " permuted");
+  return ok || fail("output %t is not input %t permuted", y, x);
 }
 
 export function runTranspose(n: u32): void {
