@@ -9,7 +9,6 @@
 //                                                 COL_BYTES (bounded scratch, L2-resident)
 // f32-gemm-nn gets a pack buffer (scratch after the im2col columns) for its B panels.
 import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim, needScratch, scratch, fail } from "../graph";
-import { shapeStr } from "./shape";
 import { checkAct } from "./gemm";
 import { f32GemmNN } from "../kernels/f32-gemm-nn";
 import { f32Im2col } from "../kernels/f32-im2col";
@@ -41,25 +40,23 @@ const COL_BYTES: i32 = 256 << 10;
 
 export function prepareConv(n: u32): bool {
   const x = nIn(n, 0), w = nIn(n, 1), b = nIn(n, 2), y = nOut(n, 0);
-  if (tRank(x) != 4) return fail("X is " + shapeStr(x) + " but must be [N,C,H,W]");
-  if (tRank(w) != 4) return fail("W is " + shapeStr(w) + " but must be [F,C/group,kh,kw]");
+  if (tRank(x) != 4) return fail("X is %t but must be [N,C,H,W]", x);
+  if (tRank(w) != 4) return fail("W is %t but must be [F,C/group,kh,kw]", w);
   const c = tDim(x, 1), h = tDim(x, 2), wd = tDim(x, 3), f = tDim(w, 0);
   const g = nAttrI(n, 0), kh = nAttrI(n, 1), kw = nAttrI(n, 2), sh = nAttrI(n, 3), sw = nAttrI(n, 4);
   const dh = nAttrI(n, 5), dw = nAttrI(n, 6);
   const pt = nAttrI(n, 7), pl = nAttrI(n, 8), pb = nAttrI(n, 9), pr = nAttrI(n, 10);
-  if (g < 1 || c % g != 0 || f % g != 0) return fail("group " + g.toString() + " does not divide C = " + c.toString() + " and F = " + f.toString());
+  if (g < 1 || c % g != 0 || f % g != 0) return fail("group %i does not divide C = %d and F = %d", g, c, f);
   if (kh < 1 || kw < 1 || sh < 1 || sw < 1 || dh < 1 || dw < 1) return fail("kernel, strides and dilations must be ≥ 1");
   if (pt < 0 || pl < 0 || pb < 0 || pr < 0) return fail("pads must be ≥ 0");
   if (tDim(w, 1) != c / g || tDim(w, 2) != kh || tDim(w, 3) != kw) {
-    return fail("X is " + shapeStr(x) + " with group " + g.toString() + " and kernel " + kh.toString() + "×" + kw.toString() +
-      " but W is " + shapeStr(w) + ": W must be [F," + (c / g).toString() + "," + kh.toString() + "," + kw.toString() + "]");
+    return fail("W is %t but X %t with group %d and the kernel attributes needs [F,%d,%d,%d]", w, x, g, c / g, kh, kw);
   }
-  if (tRank(b) != 1 || tDim(b, 0) != f) return fail("B is " + shapeStr(b) + " but W is " + shapeStr(w) + ": B must be [" + f.toString() + "]");
-  if (h + pt + pb < (kh - 1) * dh + 1 || wd + pl + pr < (kw - 1) * dw + 1) return fail("the dilated kernel is larger than the padded input " + shapeStr(x));
+  if (tRank(b) != 1 || tDim(b, 0) != f) return fail("B is %t but W is %t: B must be [%d]", b, w, f);
+  if (h + pt + pb < (kh - 1) * dh + 1 || wd + pl + pr < (kw - 1) * dw + 1) return fail("the dilated kernel is larger than the padded input %t", x);
   const oh = outDim(h, pt + pb, kh, sh, dh), ow = outDim(wd, pl + pr, kw, sw, dw);
   if (tRank(y) != 4 || tDim(y, 0) != tDim(x, 0) || tDim(y, 1) != f || tDim(y, 2) != oh || tDim(y, 3) != ow) {
-    return fail("Y is " + shapeStr(y) + " but X " + shapeStr(x) + " ⋆ W " + shapeStr(w) + " gives [" + tDim(x, 0).toString() + "," +
-      f.toString() + "," + oh.toString() + "," + ow.toString() + "]");
+    return fail("Y is %t but X %t ⋆ W %t gives [N,%d,%d,%d]", y, x, w, f, oh, ow);
   }
   if (!checkAct(nAttrI(n, 11))) return false;
   const k = kind(n, c, f);

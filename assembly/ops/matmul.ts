@@ -2,7 +2,6 @@
 // [1,K] and a rank-1 B is [K,1], their unit dim dropped from Y). Each batch entry is one
 // f32GemmNN; a 2-D B under a batched A collapses to a single GEMM over all rows of A.
 import { nIn, nOut, tData, tRank, tDim, needScratch, scratch, fail } from "../graph";
-import { shapeStr } from "./shape";
 import { f32GemmNN } from "../kernels/f32-gemm-nn";
 
 // @ts-ignore: decorator
@@ -24,24 +23,22 @@ import { f32GemmNN } from "../kernels/f32-gemm-nn";
 export function prepareMatMul(n: u32): bool {
   const a = nIn(n, 0), b = nIn(n, 1), y = nOut(n, 0);
   const ra = tRank(a), rb = tRank(b);
-  if (ra < 1 || rb < 1) return fail("A is " + shapeStr(a) + ", B is " + shapeStr(b) + ": MatMul needs rank ≥ 1");
+  if (ra < 1 || rb < 1) return fail("A is %t, B is %t: MatMul needs rank ≥ 1", a, b);
   const k = dimK(a);
   const kb = rb == 1 ? tDim(b, 0) : tDim(b, rb - 2);
-  if (k != kb) return fail("A is " + shapeStr(a) + " but B is " + shapeStr(b) + ": K differs");
+  if (k != kb) return fail("A is %t but B is %t: K differs", a, b);
   const br = batchRank(a, b);
   // Expected Y: broadcast batch dims, then M (unless A is 1-D), then N (unless B is 1-D).
   const ry = br + (ra > 1 ? 1 : 0) + (rb > 1 ? 1 : 0);
   let ok = tRank(y) == ry;
   for (let i = 0; ok && i < br; i++) {
     const da = batchDim(a, i, br), db = batchDim(b, i, br);
-    if (da != db && da != 1 && db != 1) {
-      return fail("A is " + shapeStr(a) + " but B is " + shapeStr(b) + ": batch dims do not broadcast");
-    }
+    if (da != db && da != 1 && db != 1) return fail("A is %t but B is %t: batch dims do not broadcast", a, b);
     ok = tDim(y, i) == max(da, db);
   }
   if (ok && ra > 1) ok = tDim(y, br) == dimM(a);
   if (ok && rb > 1) ok = tDim(y, ry - 1) == dimN(b);
-  if (!ok) return fail("Y is " + shapeStr(y) + " but A " + shapeStr(a) + " · B " + shapeStr(b) + " has another shape");
+  if (!ok) return fail("Y is %t but A %t · B %t has another shape", y, a, b);
   needScratch(<usize>k * <usize>dimN(b) << 2); // f32GemmNN packs one B at a time
   return true;
 }

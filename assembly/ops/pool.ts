@@ -2,7 +2,6 @@
 // padBottom, padRight (+ countIncludePad for AveragePool). The output dims are the tensor
 // table's: the compiler applied ceil_mode, so prepare accepts the floor or the ceil size.
 import { nIn, nOut, nAttrI, tData, tRank, tDim, fail } from "../graph";
-import { shapeStr } from "./shape";
 import { f32MaxPool, f32AvgPool } from "../kernels/f32-pool";
 
 // Output size with floor (ceil = false) or ceil rounding; ceil drops a last window that would
@@ -16,20 +15,19 @@ function poolDim(size: i32, padA: i32, padB: i32, k: i32, s: i32, d: i32, ceil: 
 
 function preparePool(n: u32): bool {
   const x = nIn(n, 0), y = nOut(n, 0);
-  if (tRank(x) != 4) return fail("X is " + shapeStr(x) + " but must be [N,C,H,W]");
+  if (tRank(x) != 4) return fail("X is %t but must be [N,C,H,W]", x);
   const h = tDim(x, 2), w = tDim(x, 3);
   const kh = nAttrI(n, 0), kw = nAttrI(n, 1), sh = nAttrI(n, 2), sw = nAttrI(n, 3), dh = nAttrI(n, 4), dw = nAttrI(n, 5);
   const pt = nAttrI(n, 6), pl = nAttrI(n, 7), pb = nAttrI(n, 8), pr = nAttrI(n, 9);
   if (kh < 1 || kw < 1 || sh < 1 || sw < 1 || dh < 1 || dw < 1) return fail("kernel, strides and dilations must be ≥ 1");
   if (pt < 0 || pl < 0 || pb < 0 || pr < 0) return fail("pads must be ≥ 0");
-  if (h + pt + pb < (kh - 1) * dh + 1 || w + pl + pr < (kw - 1) * dw + 1) return fail("the window is larger than the padded input " + shapeStr(x));
-  if (tRank(y) != 4 || tDim(y, 0) != tDim(x, 0) || tDim(y, 1) != tDim(x, 1)) return fail("Y is " + shapeStr(y) + " but X is " + shapeStr(x) + ": N and C must match");
+  if (h + pt + pb < (kh - 1) * dh + 1 || w + pl + pr < (kw - 1) * dw + 1) return fail("the window is larger than the padded input %t", x);
+  if (tRank(y) != 4 || tDim(y, 0) != tDim(x, 0) || tDim(y, 1) != tDim(x, 1)) return fail("Y is %t but X is %t: N and C must match", y, x);
   const oh = tDim(y, 2), ow = tDim(y, 3);
   const fh = poolDim(h, pt, pb, kh, sh, dh, false), ch = poolDim(h, pt, pb, kh, sh, dh, true);
   const fw = poolDim(w, pl, pr, kw, sw, dw, false), cw = poolDim(w, pl, pr, kw, sw, dw, true);
   if (oh != fh && oh != ch || ow != fw && ow != cw) {
-    return fail("Y is " + shapeStr(y) + " but pooling X " + shapeStr(x) + " gives " + fh.toString() + "×" + fw.toString() +
-      " (floor) or " + ch.toString() + "×" + cw.toString() + " (ceil)");
+    return fail("Y is %t but pooling X %t gives %d×%d (floor) or %d×%d (ceil)", y, x, fh, fw, ch, cw);
   }
   return true;
 }
@@ -38,7 +36,7 @@ export function prepareMaxPool(n: u32): bool { return preparePool(n); }
 
 export function prepareAveragePool(n: u32): bool {
   const inc = nAttrI(n, 10);
-  return preparePool(n) && (inc == 0 || inc == 1 || fail("countIncludePad is " + inc.toString() + ", not 0 or 1"));
+  return preparePool(n) && (inc == 0 || inc == 1 || fail("countIncludePad is %i, not 0 or 1", inc));
 }
 
 export function runMaxPool(n: u32): void {
