@@ -38,7 +38,7 @@ export const NAMES: Record<PeerName, string> = { slimnet: "slimnet", ort: "ORT-w
 const group = (x: number, digits: number): string =>
   x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ms = (x: number): string => (x < 10 ? x.toFixed(3) : x < 100 ? x.toFixed(2) : group(x, 0));
-const kb = (bytes: number): string => `${group(bytes / 1024, bytes < 100 * 1024 ? 1 : 0)} KB`;
+const kb = (bytes: number): string => `${group(bytes / 1024, bytes < 100 * 1024 ? 2 : 0)} KB`;
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 const ratio = (a: number | undefined, b: number | undefined): string =>
   a === undefined || b === undefined || !(b > 0) ? "—" : `${a / b < 0.1 ? (a / b).toFixed(3) : (a / b).toFixed(2)}×`;
