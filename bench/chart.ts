@@ -5,16 +5,27 @@ import type { PeerName } from "./peers/peer.js";
 
 const COLORS: Record<PeerName, string> = { slimnet: "#2a9d8f", ort: "#8d99ae", tfjs: "#e9c46a" };
 
+type Value = (r: Results, model: string, p: PeerName) => number | undefined;
+
 interface Panel {
   title: string;
-  value(c: Cell): number;
+  value: Value;
   show(x: number): string;
+  /** The single group of a panel that does not depend on the model. */
+  once?: string;
 }
 
+const perModel = (f: (c: Cell) => number): Value => (r, model, p) => {
+  const c = r.models[model]?.peers[p];
+  return c && !("error" in c) ? f(c) : undefined;
+};
+const rounded = (x: number): string => (x < 100 ? x.toFixed(1) : Math.round(x).toLocaleString("en-US"));
+
 const PANELS: Panel[] = [
-  { title: "batch 1 median latency, ms (lower is better)", value: (c) => c.batch1.medianMs, show: (x) => (x < 1 ? x.toFixed(3) : x.toFixed(2)) },
-  { title: "batch 64 throughput, inferences/s (higher is better)", value: (c) => c.batch64.perSecond, show: (x) => Math.round(x).toLocaleString("en-US") },
-  { title: "load → first result, ms (lower is better)", value: (c) => c.loadMs, show: (x) => (x < 100 ? x.toFixed(1) : Math.round(x).toLocaleString("en-US")) },
+  { title: "runtime download, JS + wasm, KB gzip (lower is better)", once: "runtime", value: (r, _m, p) => r.download[p] && r.download[p].gzip / 1024, show: rounded },
+  { title: "batch 1 median latency, ms (lower is better)", value: perModel((c) => c.batch1.medianMs), show: (x) => (x < 1 ? x.toFixed(3) : x.toFixed(2)) },
+  { title: "batch 64 throughput, inferences/s (higher is better)", value: perModel((c) => c.batch64.perSecond), show: (x) => Math.round(x).toLocaleString("en-US") },
+  { title: "load → first result, ms (lower is better)", value: perModel((c) => c.loadMs), show: rounded },
 ];
 
 const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
@@ -24,9 +35,10 @@ export function svgChart(r: Results): string {
   const models = Object.keys(r.models);
   const bar = 14, gap = 4, groupGap = 14, labelW = 90, plotW = 420, valueW = 90, panelGap = 36, top = 40;
   const groupH = peers.length * (bar + gap) + groupGap;
-  const panelH = 24 + models.length * groupH;
+  const groups = (panel: Panel): string[] => (panel.once ? [panel.once] : models);
+  const panelHeight = (panel: Panel): number => 24 + groups(panel).length * groupH;
   const width = labelW + plotW + valueW + 20;
-  const height = top + PANELS.length * (panelH + panelGap) + 10;
+  const height = top + PANELS.reduce((h, panel) => h + panelHeight(panel) + panelGap, 0);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -35,12 +47,11 @@ export function svgChart(r: Results): string {
     const x = 10 + i * 150;
     out.push(`<rect x="${x}" y="10" width="12" height="12" fill="${COLORS[p]}"/>`, `<text x="${x + 16}" y="20">${NAMES[p]}</text>`);
   });
-  PANELS.forEach((panel, k) => {
-    const y0 = top + k * (panelH + panelGap);
+  let y0 = top;
+  for (const panel of PANELS) {
     out.push(`<text x="10" y="${y0 + 12}" font-weight="bold">${esc(panel.title)}</text>`);
-    models.forEach((m, j) => {
-      const cells = peers.map((p) => r.models[m].peers[p]);
-      const values = cells.map((c) => (c && !("error" in c) ? panel.value(c) : undefined));
+    groups(panel).forEach((m, j) => {
+      const values = peers.map((p) => panel.value(r, m, p));
       const max = Math.max(...values.map((v) => v ?? 0));
       const gy = y0 + 24 + j * groupH;
       out.push(`<text x="10" y="${gy + (peers.length * (bar + gap)) / 2 + 4}">${esc(m)}</text>`);
@@ -51,7 +62,8 @@ export function svgChart(r: Results): string {
         out.push(`<text x="${labelW + w + 4}" y="${y + bar - 3}">${v === undefined ? "error" : panel.show(v)}</text>`);
       });
     });
-  });
+    y0 += panelHeight(panel) + panelGap;
+  }
   out.push("</svg>", "");
   return out.join("\n");
 }
