@@ -1,12 +1,61 @@
 // npm run build: the runtime wasm targets of asconfig.json, then the CLI bundle, into dist/.
+// After asc, each runtime module gets its active data segments merged (asc's memory-packing
+// splits the static strings at every zero run: ~340 segments whose headers cost ~1.2 KB gzip;
+// short zero gaps inside one segment cost far less). Only runs of ≥ GAP zeros, such as the
+// error buffer, still separate segments.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import binaryen from "binaryen";
 
 const asc = (args) => execFileSync("npx", ["asc", ...args], { stdio: "inherit" });
 mkdirSync("dist", { recursive: true });
 
+const GAP = 64; // zero bytes that end a segment (a segment header costs ~4 B gzip)
+/** Rewrites `file` with its active, constant-offset data segments merged (see above). */
+function mergeDataSegments(file) {
+  const bytes = readFileSync(file);
+  const m = binaryen.readBinary(bytes);
+  m.setFeatures(binaryen.Features.All);
+  const segs = [];
+  for (let i = 0; i < m.getNumDataSegments(); i++) {
+    const s = m.getDataSegmentInfo(m.getDataSegmentByIndex(i));
+    if (s.passive || typeof s.offset !== "number") { m.dispose(); return; }
+    segs.push({ at: s.offset, data: new Uint8Array(s.data) });
+  }
+  if (segs.length < 2) { m.dispose(); return; }
+  segs.sort((a, b) => a.at - b.at);
+  const start = segs[0].at, end = Math.max(...segs.map((s) => s.at + s.data.length));
+  const data = new Uint8Array(end - start);
+  for (const s of segs) data.set(s.data, s.at - start);
+  const mem = m.getMemoryInfo();
+  let exportName = null;
+  for (let i = 0; i < m.getNumExports(); i++) {
+    const e = binaryen.getExportInfo(m.getExportByIndex(i));
+    if (e.kind === binaryen.ExternalMemory) exportName = e.name;
+  }
+  if (exportName) m.removeExport(exportName);
+  // One segment per stretch of data; only long zero runs (the error buffer) split it.
+  const out = [];
+  for (let i = 0; i < data.length;) {
+    let j = i, zeros = 0;
+    while (j < data.length && zeros < GAP) zeros = data[j++] ? 0 : zeros + 1;
+    const end = j - zeros;
+    out.push({ offset: m.i32.const(start + i), data: data.subarray(i, end), passive: false });
+    i = j;
+    while (i < data.length && !data[i]) i++;
+  }
+  m.setMemory(mem.initial, mem.max ?? -1, exportName, out, mem.shared, mem.is64, "0");
+  const bin = m.emitBinary();
+  m.dispose();
+  if (!WebAssembly.validate(bin)) throw new Error(`${file}: merging data segments gave an invalid module`);
+  writeFileSync(file, bin);
+}
+
 const { targets, entries } = JSON.parse(readFileSync("asconfig.json", "utf8"));
-for (const target of Object.keys(targets)) asc([...entries, "--target", target]);
+for (const [target, { outFile }] of Object.entries(targets)) {
+  asc([...entries, "--target", target]);
+  if (outFile) mergeDataSegments(outFile);
+}
 
 if (existsSync("src/cli/main.ts")) {
   const esbuild = await import("esbuild");
