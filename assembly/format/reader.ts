@@ -109,7 +109,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
     const at: u64 = HEADER + i * 16;
     const kind = load<u32>(e);
     let known = false;
-    for (let k = 0; k < KINDS.length; k++) if (kind == KINDS[k]) known = true;
+    for (let k = 0; k < KINDS.length; k++) if (kind == unchecked(KINDS[k])) known = true;
     if (!known) return bad(at, "unknown section kind \"%k\"", kind);
     const off = load<u32>(e + 4), len = load<u32>(e + 8);
     if (off & 15) return bad(at + 4, "section %k offset %x is not a multiple of 16", kind, off);
@@ -128,7 +128,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
     }
   }
   for (let k = 0; k < 5; k++) {
-    if (!findSection(table, count, KINDS[k])) return bad(32, "required section %k is missing", KINDS[k]);
+    if (!findSection(table, count, unchecked(KINDS[k]))) return bad(32, "required section %k is missing", unchecked(KINDS[k]));
   }
 
   // STRS

@@ -32,7 +32,7 @@ const NAMES: StaticArray<string> = ["?", "Gemm", "MatMul", "Conv", "MaxPool", "A
   "GlobalMaxPool", "ChannelAffine", "Relu", "LeakyRelu", "PRelu", "Clip", "Sigmoid", "Tanh", "HardSigmoid",
   "HardSwish", "Softmax", "LogSoftmax", "Add", "Sub", "Mul", "Div", "Concat", "Reshape", "Transpose", "Pad"];
 export function opName(code: u32): string {
-  return NAMES[code <= OP_LAST ? code : 0];
+  return unchecked(NAMES[code <= OP_LAST ? code : 0]);
 }
 
 /** Input count range and attribute count rule per opcode (docs/FORMAT.md §4.1).

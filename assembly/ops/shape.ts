@@ -1,13 +1,6 @@
-// Shape helpers shared by the prepare functions (messages only allocate on failure).
-// New messages print shapes with graph.ts `fail("… %t …", tensorId)`; shapeStr serves callers
-// that still concatenate.
+// Shape helpers shared by the prepare functions. Messages print shapes with graph.ts
+// `fail("… %t …", tensorId)`.
 import { tRank, tDim, fail } from "../graph";
-
-export function shapeStr(t: u32): string {
-  let s = "[";
-  for (let i = 0; i < tRank(t); i++) s += (i ? "," : "") + tDim(t, i).toString();
-  return s + "]";
-}
 
 export function sameShape(a: u32, b: u32): bool {
   if (tRank(a) != tRank(b)) return false;
