@@ -2,7 +2,7 @@
 // strided axes vectorise across four adjacent columns, keeping max and sum in registers.
 // LogSoftmax is (x - max) - ln Σ: subtracting max + ln Σ in one step rounds it to the ulp of max.
 import * as ref from "./reference/f32-softmax";
-import { expv } from "./f32-vunary";
+import { expv, exps } from "./f32-vunary";
 import { f32_rmax } from "./f32-reduce";
 
 /** Softmax (or log-softmax) of `cols` adjacent columns, each `len` values `stride` apart. */
@@ -31,7 +31,26 @@ export function f32_softmax(x: usize, y: usize, len: i32, stride: i32, cols: i32
       for (let k = 0; k < len; k++) v128.store(yc + <usize>k * st, f32x4.mul(v128.load(yc + <usize>k * st), r));
     }
   }
-  if (c < cols) ref.f32_softmax(x + (<usize>c << 2), y + (<usize>c << 2), len, stride, cols - c, log);
+  for (; c < cols; c++) column(x + (<usize>c << 2), y + (<usize>c << 2), len, st, log);
+}
+
+/** One strided column (the last cols % 4): the scalar reference with `exps` for e^x. */
+function column(x: usize, y: usize, len: i32, st: usize, log: bool): void {
+  let m = -Infinity as f32;
+  for (let k = 0; k < len; k++) m = max(m, load<f32>(x + <usize>k * st));
+  let s: f32 = 0;
+  for (let k = 0; k < len; k++) {
+    const e = exps(load<f32>(x + <usize>k * st) - m);
+    if (!log) store<f32>(y + <usize>k * st, e);
+    s += e;
+  }
+  if (log) {
+    const ls = Mathf.log(s);
+    for (let k = 0; k < len; k++) store<f32>(y + <usize>k * st, load<f32>(x + <usize>k * st) - m - ls);
+  } else {
+    const r = <f32>1 / s;
+    for (let k = 0; k < len; k++) store<f32>(y + <usize>k * st, load<f32>(y + <usize>k * st) * r);
+  }
 }
 
 function row(x: usize, y: usize, len: i32, log: bool): void {
@@ -46,7 +65,7 @@ function row(x: usize, y: usize, len: i32, log: bool): void {
   }
   let s = f32x4.extract_lane(vs, 0) + f32x4.extract_lane(vs, 1) + f32x4.extract_lane(vs, 2) + f32x4.extract_lane(vs, 3);
   for (let k = i; k < len; k++) {
-    const e = Mathf.exp(load<f32>(x + (<usize>k << 2)) - m);
+    const e = exps(load<f32>(x + (<usize>k << 2)) - m);
     if (!log) store<f32>(y + (<usize>k << 2), e);
     s += e;
   }

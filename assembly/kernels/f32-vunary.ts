@@ -1,5 +1,6 @@
 // Elementwise unary kernels (Relu/Clip as clamp, LeakyRelu, HardSigmoid/HardSwish, Sigmoid,
-// Tanh): f32x4 bodies, scalar tails and the scalar build go to reference/f32-vunary.ts.
+// Tanh): f32x4 bodies; scalar tails and the scalar build go to reference/f32-vunary.ts, except
+// the exp tails of Sigmoid/Tanh, which use `exps` (lane 0 of expv) in the SIMD build.
 import * as ref from "./reference/f32-vunary";
 
 /** e^x for four lanes, within 1 ulp of the exact value over the whole f32 range (simulated
@@ -24,6 +25,10 @@ import * as ref from "./reference/f32-vunary";
   const s1 = i32x4.shl(i32x4.add(n1, bias), 23), s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, n1), bias), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
 }
+
+/** Scalar e^x of the SIMD build (tails): lane 0 of expv, so tails match the vector body and
+ *  no scalar Mathf.exp is linked in. */
+export function exps(x: f32): f32 { return f32x4.extract_lane(expv(f32x4.splat(x)), 0); }
 
 export function f32_vclamp(x: usize, y: usize, n: i32, lo: f32, hi: f32): void {
   let i = 0;
@@ -75,8 +80,15 @@ export function f32_vsigmoid(x: usize, y: usize, n: i32): void {
       const r = f32x4.div(one, f32x4.add(one, e));
       v128.store(y + o, v128.bitselect(f32x4.mul(e, r), r, f32x4.lt(v, z)));
     }
+    for (; i < n; i++) {
+      const v = load<f32>(x + (<usize>i << 2));
+      const e = exps(-Mathf.abs(v));
+      const r = <f32>1 / (<f32>1 + e);
+      store<f32>(y + (<usize>i << 2), v < 0 ? e * r : r);
+    }
+    return;
   }
-  ref.f32_vsigmoid(x + (<usize>i << 2), y + (<usize>i << 2), n - i);
+  ref.f32_vsigmoid(x, y, n);
 }
 
 export function f32_vtanh(x: usize, y: usize, n: i32): void {
@@ -90,6 +102,13 @@ export function f32_vtanh(x: usize, y: usize, n: i32): void {
       const t = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
       v128.store(y + o, v128.or(t, v128.and(v, sign)));
     }
+    for (; i < n; i++) {
+      const v = load<f32>(x + (<usize>i << 2));
+      const e = exps(<f32>-2 * Mathf.abs(v));
+      const t = (<f32>1 - e) / (<f32>1 + e);
+      store<f32>(y + (<usize>i << 2), v < 0 ? -t : t);
+    }
+    return;
   }
-  ref.f32_vtanh(x + (<usize>i << 2), y + (<usize>i << 2), n - i);
+  ref.f32_vtanh(x, y, n);
 }
