@@ -74,7 +74,9 @@ export function scratch(): usize { return gScratch; }
 
 // The last error message, UTF-8 in static memory (runtime.ts exports it as errorPtr/errorLen).
 // Messages are templates with printf-like holes filled from numeric arguments, so each message
-// is one string literal and one call, not a chain of concatenations.
+// is one string literal and one call, not a chain of concatenations. Template parameters are
+// `usize`: assembly/transform/utf8-templates.mjs turns each literal passed there into a pointer
+// to NUL-terminated UTF-8 (half the bytes of AssemblyScript's UTF-16 strings, no header).
 const ERR_CAP: u32 = 8192;
 export const gErrorPtr: usize = memory.data(ERR_CAP);
 export let gErrorLen: u32 = 0;
@@ -83,7 +85,7 @@ function putByte(b: u32): void {
   if (gErrorLen < ERR_CAP) store<u8>(gErrorPtr + gErrorLen++, <u8>b);
 }
 
-/** Appends one UTF-16 unit as UTF-8 (messages are BMP text). */
+/** Appends one UTF-16 unit as UTF-8 (putText: op names and abort messages, BMP text). */
 function putUnit(c: u32): void {
   if (c < 0x80) { putByte(c); return; }
   if (c < 0x800) putByte(0xC0 | c >> 6);
@@ -100,33 +102,33 @@ function putNum(v: u32, radix: u32): void {
   putByte(d < 10 ? 48 + d : 87 + d);
 }
 
-/** Appends template `t` where each hole takes the next argument:
+/** Appends template `t` (NUL-terminated UTF-8) where each hole takes the next argument:
  *  %d decimal, %i signed decimal, %x hex (0x…), %k four-character section kind, %o op name,
  *  %s STRS name at a reference, %t shape of a tensor id as [d0,d1,…]. */
-export function say(t: string, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): void {
+export function say(t: usize, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): void {
   let k = 0;
-  for (let i = 0; i < t.length; i++) {
-    const ch = t.charCodeAt(i);
-    if (ch != 37 || i + 1 == t.length) { putUnit(ch); continue; }
+  for (let p = t; load<u8>(p); p++) {
+    const ch = <u32>load<u8>(p);
+    if (ch != 37 || !load<u8>(p + 1)) { putByte(ch); continue; }
     const v = k == 0 ? a : k == 1 ? b : k == 2 ? c : k == 3 ? d : k == 4 ? e : f;
-    const h = t.charCodeAt(++i);
+    const h = <u32>load<u8>(++p);
     k++;
     if (h == 100) putNum(v, 10);
     else if (h == 105) { // i
       if (<i32>v < 0) putByte(45);
       putNum(<i32>v < 0 ? -v : v, 10);
-    } else if (h == 120) { putText("0x"); putNum(v, 16); }
+    } else if (h == 120) { putByte(48); putByte(120); putNum(v, 16); } // 0x…
     else if (h == 107) { // k
       for (let j = 0; j < 32; j += 8) {
         const q = <u32>(v >>> j) & 0xFF;
         if (q >= 32 && q < 127) putByte(q);
-        else { putText("\\x"); putNum(q, 16); }
+        else { putByte(92); putByte(120); putNum(q, 16); } // \x…
       }
     } else if (h == 111) putText(opName(v));
     else if (h == 115) {
-      const p = gStrs + <usize>v;
-      const n = load<u32>(p);
-      for (let j: u32 = 0; j < n; j++) putByte(load<u8>(p + 4 + j));
+      const r = gStrs + <usize>v;
+      const n = load<u32>(r);
+      for (let j: u32 = 0; j < n; j++) putByte(load<u8>(r + 4 + j));
     } else if (h == 116) {
       putByte(91);
       for (let j = 0; j < tRank(v); j++) { if (j) putByte(44); putNum(tDim(v, j), 10); }
@@ -136,13 +138,13 @@ export function say(t: string, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e
 }
 
 /** Replaces the error message: template and arguments as for `say`. */
-export function setError(t: string, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): void {
+export function setError(t: usize, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): void {
   gErrorLen = 0;
   say(t, a, b, c, d, e, f);
 }
 
 /** From prepare: records "node <name> (<Op>): " + the message (as for `say`) and returns false. */
-export function fail(t: string, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): bool {
+export function fail(t: usize, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): bool {
   const r = nRec(gNode);
   setError("node %s (%o): ", load<u32>(r), load<u16>(r + 4));
   say(t, a, b, c, d, e, f);

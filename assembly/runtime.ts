@@ -26,7 +26,7 @@ function trap(msg: string | null, file: string | null, line: u32, col: u32): voi
   unreachable();
 }
 
-function err(t: string, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0): i32 { setError(t, a, b, c, d); return 1; }
+function err(t: usize, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0): i32 { setError(t, a, b, c, d); return 1; }
 
 /** 16-aligned heap block of `bytes`, growing memory first so a refusal is an error, not a trap. */
 function alloc(bytes: u64): usize {

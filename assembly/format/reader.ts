@@ -45,7 +45,7 @@ let secOff: u32 = 0;
 let secLen: u32 = 0;
 
 /** Records "<place> at offset 0x…: " + template `t` filled from a..f (graph.ts `say`). */
-function bad(at: u64, t: string, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): bool {
+function bad(at: u64, t: usize, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): bool {
   if (curKind) setError("section \"%k\" at offset %x: ", curKind, <u32>at);
   else setError("header at offset %x: ", <u32>at);
   say(t, a, b, c, d, e, f);
@@ -67,19 +67,12 @@ function enter(e: usize): void {
 let strsOff: u32 = 0;
 let strsLen: u32 = 0;
 /** ✔ a STRS reference is in bounds and its length ≤ 4096. `at` is the referring field. */
-function checkStr(ref: u32, at: u64, what: string, i: u32): bool {
-  let t = "";
-  let n: u32 = 0;
-  if (<u64>ref + 4 > <u64>strsLen) t = " name reference %d is past STRS (%d bytes)";
-  else {
-    n = load<u32>(file + strsOff + ref);
-    if (n > 4096) t = " name length %d exceeds 4096";
-    else if (<u64>ref + 4 + <u64>n > <u64>strsLen) t = " name of %d bytes at %d runs past STRS (%d bytes)";
-  }
-  if (!t.length) return true;
-  bad(at, what, i);
-  say(t, n ? n : ref, n ? ref : strsLen, strsLen);
-  return false;
+function checkStr(ref: u32, at: u64, what: usize, i: u32): bool {
+  if (<u64>ref + 4 > <u64>strsLen) { bad(at, what, i); say(" name reference %d is past STRS (%d bytes)", ref, strsLen); return false; }
+  const n = load<u32>(file + strsOff + ref);
+  if (n > 4096) { bad(at, what, i); say(" name length %d exceeds 4096", n); return false; }
+  if (<u64>ref + 4 + <u64>n > <u64>strsLen) { bad(at, what, i); say(" name of %d bytes at %d runs past STRS (%d bytes)", n, ref, strsLen); return false; }
+  return true;
 }
 
 /** Parse and verify the file at `base` (`length` bytes). Returns false with an error set. */
