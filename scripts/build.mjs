@@ -5,9 +5,13 @@
 // error buffer, still separate segments.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
 
-const asc = (args) => execFileSync("npx", ["asc", ...args], { stdio: "inherit" });
+// The transform stores message templates as UTF-8 (assembly/transform/utf8-templates.mjs); it is
+// passed here by absolute path because asconfig.json resolves transforms only beside itself.
+const transform = fileURLToPath(new URL("../assembly/transform/utf8-templates.mjs", import.meta.url));
+const asc = (args) => execFileSync("npx", ["asc", ...args, "--transform", transform], { stdio: "inherit" });
 mkdirSync("dist", { recursive: true });
 
 const GAP = 64; // zero bytes that end a segment (a segment header costs ~4 B gzip)
