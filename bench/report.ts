@@ -9,8 +9,11 @@ export interface Cell {
   loadRunsMs: number[];
   /** Median of the first (cold) batch-1 run alone, part of loadMs. */
   firstRunMs: number;
+  /** Each field is the median over the timing processes. */
   batch1: Timing;
   batch64: Timing & { perSecond: number };
+  /** Batch-1 median of each timing process (the spread shows how noisy the machine was). */
+  batch1RunsMs: number[];
   wasmBytes: number;
   rssDeltaBytes: number;
   /** Max |output − onnxruntime-web output| over the batch-1 and batch-64 outputs. */
@@ -24,7 +27,7 @@ export interface Results {
   /** 1-minute load average at the start and the end: other work on the machine skews timings. */
   loadAverage: number[];
   quick: boolean;
-  settings: { loads: number; budgetMs: number; warmupMs: number; batch: number };
+  settings: { loads: number; timed: number; budgetMs: number; warmupMs: number; batch: number };
   peers: Partial<Record<PeerName, string>>;
   download: Record<string, { files: { file: string; bytes: number; gzip: number }[]; gzip: number }>;
   downloadGoalBytes: number;
@@ -123,13 +126,15 @@ export function markdown(r: Results): string {
     `- **load → first result**: median over ${r.settings.loads} fresh Node processes (plain \`node\`, the harness bundled ` +
       "by esbuild; no tsx loader thread), from just before the runtime's first import to the first batch-1 output: JS " +
       "import, wasm read + compile + instantiate, session/model creation, one run. The model bytes are already in memory.",
-    `- **batch 1 / batch ${r.settings.batch}**: one run at a time in the last of those processes, after a warm-up of at least ` +
+    `- **batch 1 / batch ${r.settings.batch}**: one run at a time in each of the last ${r.settings.timed} of those processes ` +
+      "(the runtimes take turns, round after round, so a burst of other load hits them alike; each figure is the median " +
+      `over the ${r.settings.timed} processes), after a warm-up of at least ` +
       `${r.settings.warmupMs} ms (batch 1) that goes on until the median of successive windows stops improving (V8 ` +
       "optimises hot wasm functions in the background: onnxruntime-web needs over a second); then " +
       `runs until ${r.settings.budgetMs} ms and ≥ 20 (batch 1) / ≥ 5 (batch ${r.settings.batch}) runs; ` +
       `median and nearest-rank p90. Throughput = ${r.settings.batch} ÷ median batch-${r.settings.batch} time. Times include ` +
       "copying the input in and the output out (what `run` costs a caller).",
-    "- **wasm memory**: current byte length of every WebAssembly.Memory the runtime's instances export or import, after the timing loops (ORT and tfjs grow a heap they never shrink).",
+    "- **wasm memory**: current byte length of every WebAssembly.Memory the runtime's instances export or import, after the timing loops (ORT and tfjs grow a heap they never shrink); median over the timing processes, as is RSS growth.",
     "- **RSS growth**: largest process RSS sampled after the first run and after each batch size, minus RSS just before the runtime was imported, each after a forced GC: compiled code, live JS heap and wasm memory together (coarse: a few MB is noise).",
     "- **max abs diff**: largest |output − onnxruntime-web output| over the batch-1 and batch-64 outputs of the same seeded inputs.",
     "- Ratios are slimnet ÷ peer: below 1× is better for bytes, times and memory; above 1× is better for throughput.",

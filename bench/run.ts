@@ -14,7 +14,7 @@ import type { ChildResult } from "./child.js";
 import { BATCH, DOWNLOAD_GOAL_BYTES, MODEL_KEYS, modelGoals, modelLabel } from "./models.js";
 import { loadPeer, PEER_NAMES, type PeerName } from "./peers/peer.js";
 import { median } from "./stats.js";
-import { markdown, type Results } from "./report.js";
+import { markdown, type Cell, type Results } from "./report.js";
 import { svgChart } from "./chart.js";
 
 const { values: opts } = parseArgs({
@@ -30,10 +30,11 @@ const peers = opts.peers!.split(",") as PeerName[];
 for (const p of peers) if (!PEER_NAMES.includes(p)) throw new Error(`--peers: unknown peer "${p}" (${PEER_NAMES.join(", ")})`);
 for (const m of models) if (!MODEL_KEYS.includes(m)) throw new Error(`--models: unknown model "${m}" (${MODEL_KEYS.join(", ")})`);
 
-/** Fresh processes per (model, runtime) for load-to-first-result; the last one also times. */
+/** Fresh processes per (model, runtime) for load-to-first-result; the last TIMED also time. */
 const LOADS = opts.quick ? 1 : 5;
-/** Time budget of each timing loop (batch 1, batch 64) in the timing process. */
-const BUDGET_MS = opts.quick ? 300 : 1500;
+const TIMED = opts.quick ? 1 : 3;
+/** Time budget of each timing loop (batch 1, batch 64) in a timing process. */
+const BUDGET_MS = opts.quick ? 300 : 1000;
 /** Least warm-up before batch-1 timing (see bench/stats.ts). */
 const WARMUP_MS = opts.quick ? 1000 : 2000;
 
@@ -83,7 +84,7 @@ const results: Results = {
   loadAverage: [loadavg()[0]],
   commit: gitCommit(),
   quick: opts.quick!,
-  settings: { loads: LOADS, budgetMs: BUDGET_MS, warmupMs: WARMUP_MS, batch: BATCH },
+  settings: { loads: LOADS, timed: TIMED, budgetMs: BUDGET_MS, warmupMs: WARMUP_MS, batch: BATCH },
   peers: Object.fromEntries(await Promise.all(peers.map(async (p) => [p, (await loadPeer(p)).label]))),
   download: {},
   downloadGoalBytes: DOWNLOAD_GOAL_BYTES,
@@ -91,44 +92,55 @@ const results: Results = {
 };
 for (const p of peers) results.download[p] = await download(p);
 
+// Runtimes take turns, round after round, so a burst of other work on the machine hits them
+// alike; the last TIMED rounds also time, and each timing is the median over those rounds.
 for (const m of models) {
   const cells: Results["models"][string] = { label: modelLabel(m), goals: modelGoals(m), peers: {} };
   results.models[m] = cells;
-  const outputs: Partial<Record<PeerName, ChildResult>> = {};
-  for (const p of peers) {
-    try {
-      const loads: number[] = [];
-      const firstRuns: number[] = [];
-      for (let i = 1; i < LOADS; i++) {
-        log(`${m} · ${p}: fresh load ${i}/${LOADS}`);
-        const r = await child(p, m, "load");
-        loads.push(r.openMs + r.firstRunMs);
-        firstRuns.push(r.firstRunMs);
+  const done: Partial<Record<PeerName, ChildResult[]>> = {};
+  const failed = new Set<PeerName>();
+  for (let round = 1; round <= LOADS; round++) {
+    const mode = round > LOADS - TIMED ? "full" : "load";
+    for (const p of peers) {
+      if (failed.has(p)) continue;
+      log(`${m} · ${p}: fresh process ${round}/${LOADS}${mode === "full" ? ` + timing (${BUDGET_MS} ms per batch size)` : ""}`);
+      try {
+        (done[p] ??= []).push(await child(p, m, mode));
+      } catch (e) {
+        log(`  ✗ ${(e as Error).message}`);
+        cells.peers[p] = { error: (e as Error).message };
+        failed.add(p);
       }
-      log(`${m} · ${p}: fresh load ${LOADS}/${LOADS} + timing (${BUDGET_MS} ms per batch size)`);
-      const r = await child(p, m, "full");
-      loads.push(r.openMs + r.firstRunMs);
-      firstRuns.push(r.firstRunMs);
-      outputs[p] = r;
-      cells.peers[p] = {
-        loadMs: median(loads),
-        loadRunsMs: loads,
-        firstRunMs: median(firstRuns),
-        batch1: r.batch1!,
-        batch64: r.batch64!,
-        wasmBytes: r.wasmBytes,
-        rssDeltaBytes: r.rssDeltaBytes,
-      };
-      log(`  load ${median(loads).toFixed(1)} ms · batch 1 ${r.batch1!.medianMs.toFixed(3)} ms · ${Math.round(r.batch64!.perSecond)} inf/s at batch ${BATCH}`);
-    } catch (e) {
-      log(`  ✗ ${(e as Error).message}`);
-      cells.peers[p] = { error: (e as Error).message };
     }
   }
-  const ref = outputs.ort;
+  for (const p of peers) {
+    const runs = done[p];
+    if (failed.has(p) || !runs) continue;
+    const timed = runs.filter((r) => r.batch1 && r.batch64);
+    const mid = (f: (r: ChildResult) => number): number => median(timed.map(f));
+    const loads = runs.map((r) => r.openMs + r.firstRunMs);
+    cells.peers[p] = {
+      loadMs: median(loads),
+      loadRunsMs: loads,
+      firstRunMs: median(runs.map((r) => r.firstRunMs)),
+      batch1: { medianMs: mid((r) => r.batch1!.medianMs), p90Ms: mid((r) => r.batch1!.p90Ms), iterations: mid((r) => r.batch1!.iterations), warmupMs: mid((r) => r.batch1!.warmupMs) },
+      batch64: {
+        medianMs: mid((r) => r.batch64!.medianMs), p90Ms: mid((r) => r.batch64!.p90Ms), iterations: mid((r) => r.batch64!.iterations),
+        warmupMs: mid((r) => r.batch64!.warmupMs), perSecond: mid((r) => r.batch64!.perSecond),
+      },
+      batch1RunsMs: timed.map((r) => r.batch1!.medianMs),
+      wasmBytes: mid((r) => r.wasmBytes),
+      rssDeltaBytes: mid((r) => r.rssDeltaBytes),
+    };
+    const c = cells.peers[p] as Cell;
+    log(`${m} · ${p}: load ${c.loadMs.toFixed(1)} ms · batch 1 ${c.batch1.medianMs.toFixed(3)} ms · ${Math.round(c.batch64.perSecond)} inf/s at batch ${BATCH}`);
+  }
+  // Outputs are deterministic per runtime: compare the last timed run of each with ORT's.
+  const last = (p: PeerName): ChildResult | undefined => done[p]?.filter((r) => r.out1).pop();
+  const ref = last("ort");
   for (const p of peers) {
     const cell = cells.peers[p];
-    const r = outputs[p];
+    const r = last(p);
     if (!cell || "error" in cell || !r || !ref) continue;
     const d1 = maxAbsDiff(r.out1, ref.out1);
     const d64 = maxAbsDiff(r.out64, ref.out64);
