@@ -1,0 +1,24 @@
+// Training state shared by the backward kernels (trainer only, docs/TRAINER.md). Every tensor
+// (activation or constant) has a gradient buffer of its own shape; trainer.ts fills the table in
+// trainPlan. Grad ops see gradients only through these functions, as ops see tensors through graph.ts.
+
+/** usize table: gradient pointer of each tensor (0 before trainPlan). */
+export let gGrad: usize = 0;
+/** Backward scratch: the largest request of any grad prepare, and its 16-aligned address. */
+export let gGradScratchNeed: usize = 0;
+export let gGradScratch: usize = 0;
+let training = false;
+
+export function setGradTable(table: usize): void { gGrad = table; }
+export function resetGradScratch(): void { gGradScratchNeed = 0; }
+export function setGradScratch(ptr: usize): void { gGradScratch = ptr; }
+export function setTrainingMode(on: bool): void { training = on; }
+
+/** Gradient of tensor t (same shape and element count as the tensor at the planned batch). */
+export function gradPtr(t: u32): usize { return load<usize>(gGrad + (<usize>t << alignof<usize>())); }
+/** From a grad prepare: the op needs this many bytes of scratch during backward (max is kept). */
+export function needGradScratch(bytes: usize): void { if (bytes > gGradScratchNeed) gGradScratchNeed = bytes; }
+/** In a grad op: the backward scratch (16-aligned; separate from the forward scratch). */
+export function gradScratch(): usize { return gGradScratch; }
+/** True while run() is the forward pass of a training step (BatchNormalization, Dropout). */
+export function isTraining(): bool { return training; }
