@@ -71,6 +71,10 @@ export function exportOnnx(g: Graph): Uint8Array {
         add("Add", [m, constF("shift", bc, t)], [y], [], n.name);
         break;
       }
+      case "BatchNormalization": // inference form: running statistics
+        add("BatchNormalization", n.inputs, [y], [flt("epsilon", a.epsilon), flt("momentum", a.momentum)], n.name);
+        break;
+      case "Dropout": add("Identity", [x], [y], [], n.name); break; // inference: a copy
       case "LeakyRelu": add("LeakyRelu", [x], [y], [flt("alpha", a.alpha)], n.name); break;
       case "HardSigmoid": add("HardSigmoid", [x], [y], [flt("alpha", a.alpha), flt("beta", a.beta)], n.name); break;
       case "HardSwish": opset = Math.max(opset, 14); add("HardSwish", [x], [y], [], n.name); break;

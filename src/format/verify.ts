@@ -399,6 +399,12 @@ function checkAttrs(op: OpName, words: Int32Array, ins: number[][], out: number[
     const at = spec.findIndex(([a]) => a === "pads");
     for (let i = at; i < words.length; i++) if (words[i] < 0) bad("pads", `pads[${i - at}] is ${words[i]}, expected ≥ 0`);
   }
+  const float = (name: string): number => new Float32Array(Int32Array.of(get(name)).buffer)[0];
+  if (op === "BatchNormalization") {
+    if (!(float("epsilon") > 0) || !Number.isFinite(float("epsilon"))) bad("epsilon", `epsilon ${float("epsilon")} is not a finite number > 0`);
+    if (!(float("momentum") >= 0 && float("momentum") <= 1)) bad("momentum", `momentum ${float("momentum")} is not in [0, 1]`);
+  }
+  if (op === "Dropout" && !(float("ratio") >= 0 && float("ratio") < 1)) bad("ratio", `ratio ${float("ratio")} is not in [0, 1)`);
   if (op === "Reshape") {
     const count = (s: number[]) => s.reduce((a, b) => a * b, 1);
     if (count(ins[0]) !== count(out)) bad("", `input has ${count(ins[0])} elements, output ${count(out)}`);

@@ -4,7 +4,7 @@
 import { numel, type Attrs, type Graph, type Node } from "../ir/graph.js";
 import { OPS } from "../ir/ops.js";
 import { SlimnetError, UnsupportedError } from "../runtime/errors.js";
-import { align16, planArena } from "../plan/arena.js";
+import { align16, planArena, type PlanOptions } from "../plan/arena.js";
 import { crc32 } from "./crc32.js";
 import {
   DTYPE_F32, ENTRY_BYTES, FLAG_BATCH_DYNAMIC, HEADER_BYTES, KIND_ACTIVATION, KIND_CONSTANT, MAGIC,
@@ -71,8 +71,11 @@ function attrWords(node: Node): number {
   return n;
 }
 
-/** Serialises `graph` to .slim v1 bytes. Throws on a graph the format cannot hold. */
-export function writeSlim(graph: Graph): Uint8Array {
+/**
+ * Serialises `graph` to .slim v1 bytes. Throws on a graph the format cannot hold.
+ * `{ training: true }` writes the no-reuse arena plan trainer.wasm needs (docs/TRAINER.md).
+ */
+export function writeSlim(graph: Graph, options: PlanOptions = {}): Uint8Array {
   const tensors = [...graph.tensors.values()];
   const ids = new Map(tensors.map((t, i) => [t.name, i]));
   const id = (name: string, where: string): number => {
@@ -98,7 +101,7 @@ export function writeSlim(graph: Graph): Uint8Array {
   };
   str(graph.name);
 
-  const plan = planArena(graph);
+  const plan = planArena(graph, options);
   const wgts = new Bytes();
   const tens = new Bytes();
   tens.u32(tensors.length);

@@ -238,6 +238,19 @@ export const OPS = {
     macs: free,
     mixesBatch: ([x], a) => ints(a, "pads")[0] !== 0 || ints(a, "pads")[x.length] !== 0,
   },
+  // Training-only ops (docs/TRAINER.md): the runtime evaluates their inference form, the trainer
+  // their training form; src/passes/fold.ts removes both before a model is deployed.
+  BatchNormalization: {
+    code: 27, inputs: [5, 5], attrs: [["epsilon", "f"], ["momentum", "f"]],
+    infer([x, ...stats]) {
+      if (x.length < 2) fail("BatchNormalization", "X [N,C,…]", fmt(x));
+      const bad = stats.find((s) => s.length !== 1 || s[0] !== x[1]);
+      if (bad) fail("BatchNormalization", `scale, bias, mean and var [${x[1]}]`, fmt(bad));
+      return [[...x]];
+    },
+    macs: ([x]) => prod(x),
+  },
+  Dropout: { code: 28, inputs: [1, 1], attrs: [["ratio", "f"], ["seed", "i"]], infer: same, macs: free },
 } as const satisfies Record<string, OpSpec>;
 
 export type OpName = keyof typeof OPS;

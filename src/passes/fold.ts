@@ -1,9 +1,13 @@
 // Inference-time simplifications, applied in place:
-//  1. ChannelAffine (an imported BatchNormalization) after a Conv/Gemm whose output it alone
-//     reads is folded into that layer's weights and bias: W'[f] = W[f]·s[f], b' = b·s + t.
+//  0. The training-only ops go: BatchNormalization becomes ChannelAffine from its running
+//     statistics (s = γ/√(var+ε), t = β − mean·s); Dropout is removed (its producer writes its
+//     output, or its readers read its input; a copy remains only between a graph input and
+//     a graph output).
+//  1. ChannelAffine (an imported or trained BatchNormalization) after a Conv/Gemm whose output
+//     it alone reads is folded into that layer's weights and bias: W'[f] = W[f]·s[f], b' = b·s + t.
 //  2. Relu / Clip / LeakyRelu after a Conv/Gemm becomes the layer's fused `act`, when the
 //     intermediate has that one reader and is not a graph output.
-// Identity and Dropout never reach the IR (the importer aliases them away).
+// Identity never reaches the IR (the importer aliases it away).
 // The surviving tensor keeps the later name, so graph outputs keep their names.
 import type { Graph, Node } from "../ir/graph.js";
 import { ACT_CODE } from "../ir/ops.js";
@@ -17,6 +21,10 @@ const ACTS: Record<string, (n: Node) => Record<string, number>> = {
 /** Returns the number of nodes removed. */
 export function fold(g: Graph): number {
   const before = g.nodes.length;
+  for (const n of [...g.nodes]) {
+    if (n.op === "BatchNormalization") batchNormToAffine(g, n);
+    else if (n.op === "Dropout") removeDropout(g, n);
+  }
   for (let changed = true; changed; ) {
     changed = false;
     for (const next of g.nodes) {
@@ -73,4 +81,37 @@ function merge(g: Graph, prev: Node, next: Node): void {
   g.nodes.splice(g.nodes.indexOf(next), 1);
   for (const i of next.inputs.slice(1))
     if (g.tensors.get(i)?.data && !g.nodes.some((n) => n.inputs.includes(i))) g.tensors.delete(i);
+}
+
+/** BatchNormalization (running statistics) → ChannelAffine with fresh scale and shift tensors. */
+function batchNormToAffine(g: Graph, n: Node): void {
+  const [gamma, beta, mean, variance] = n.inputs.slice(1).map((i) => g.tensors.get(i)!.data!);
+  const eps = n.attrs.epsilon as number;
+  const s = Float32Array.from(gamma, (v, c) => v / Math.sqrt(variance[c] + eps));
+  const t = Float32Array.from(beta, (v, c) => v - mean[c] * s[c]);
+  const stats = n.inputs.slice(1);
+  const fresh = (base: string, data: Float32Array): string => {
+    let name = base;
+    for (let k = 1; g.tensors.has(name); k++) name = `${base}_${k}`;
+    g.tensors.set(name, { name, shape: [data.length], data, encoding: "f32" });
+    return name;
+  };
+  Object.assign(n, { op: "ChannelAffine", attrs: {} });
+  n.inputs = [n.inputs[0], fresh(`${n.name}.affine_scale`, s), fresh(`${n.name}.affine_shift`, t)];
+  for (const i of stats) if (!g.nodes.some((m) => m.inputs.includes(i))) g.tensors.delete(i);
+}
+
+/** Drops a Dropout node (inference: identity). */
+function removeDropout(g: Graph, n: Node): void {
+  const [x] = n.inputs, [y] = n.outputs;
+  const prev = soleProducer(g, x);
+  if (prev) return merge(g, prev, n);
+  if (g.outputs.includes(y)) {
+    // x is a graph input or read elsewhere: keep a copy under y's name.
+    Object.assign(n, { op: "Reshape", attrs: { shape: [...g.tensors.get(y)!.shape] } });
+    return;
+  }
+  for (const m of g.nodes) m.inputs = m.inputs.map((i) => (i === y ? x : i));
+  g.nodes.splice(g.nodes.indexOf(n), 1);
+  g.tensors.delete(y);
 }

@@ -11,6 +11,8 @@
 //     and take the first gap that fits.
 // The arena size is the highest end, rounded up to 16. Buffers never read nor written
 // (first > last) conflict with nothing and sit at offset 0.
+// A training plan (`{ training: true }`) reuses nothing: every activation gets its own 16-aligned
+// slot in tensor order, so backward can read any of them after the forward pass.
 import { numel, type Graph } from "../ir/graph.js";
 
 export interface LiveRange {
@@ -84,9 +86,23 @@ export function planBuffers(buffers: readonly LiveBuffer[]): { offsets: number[]
   return { offsets, arenaBytes };
 }
 
+export interface PlanOptions {
+  /** Every activation at a distinct offset (no reuse), for the trainer's backward pass. */
+  training?: boolean;
+}
+
 /** Arena plan of a graph's activations (tensors without data), f32 at batch 1. */
-export function planArena(graph: Graph): ArenaPlan {
+export function planArena(graph: Graph, options: PlanOptions = {}): ArenaPlan {
   const names = [...graph.tensors.values()].filter((t) => !t.data).map((t) => t.name);
+  if (options.training) {
+    const offsets = new Map<string, number>();
+    let end = 0;
+    for (const n of names) {
+      offsets.set(n, end);
+      end = align16(end + 4 * numel(graph.tensors.get(n)!.shape));
+    }
+    return { offsets, arenaBytes: end };
+  }
   const ranges = liveRanges(graph.nodes, graph.inputs, graph.outputs,
     (k) => graph.tensors.get(k)?.data === undefined);
   const buffers = names.map((name) => ({
