@@ -1,8 +1,13 @@
-// The built-in models, by name (CLI `--model`, benchmarks, tests).
+// The built-in models, by name (CLI `--model` / `--arch`, benchmarks, tests).
 import type { Graph } from "../ir/graph.js";
+import { hintonStudent, hintonTeacher } from "./hinton.js";
 import { lenet300 } from "./lenet300.js";
 import { lenet5 } from "./lenet5.js";
 import { mobilenet } from "./mobilenet.js";
+import { mobilenetTiny } from "./mobilenet-tiny.js";
 
-export const ZOO: Record<string, (seed?: number) => Graph> = { lenet300, lenet5, mobilenet };
-export { lenet300, lenet5, mobilenet };
+export const ZOO: Record<string, (seed?: number) => Graph> = {
+  lenet300, lenet5, "hinton-teacher": hintonTeacher, "hinton-student": hintonStudent,
+  "mobilenet-tiny": mobilenetTiny, mobilenet,
+};
+export { hintonStudent, hintonTeacher, lenet300, lenet5, mobilenet, mobilenetTiny };

@@ -29,6 +29,24 @@ export class ZooBuilder extends GraphBuilder {
     }, { name, out: name });
   }
 
+  /** BatchNormalization over channels: γ = 1, β = 0, running mean 0, var 1 (Keras defaults). */
+  batchNorm(x: string, name: string, o: { epsilon?: number; momentum?: number } = {}): string {
+    const c = this.shape(x)[1];
+    const stats = ([["weight", 1], ["bias", 0], ["running_mean", 0], ["running_var", 1]] as const)
+      .map(([k, v]) => this.constant(`${name}.${k}`, [c], new Float32Array(c).fill(v)));
+    return this.node("BatchNormalization", [x, ...stats],
+      { epsilon: o.epsilon ?? 1e-5, momentum: o.momentum ?? 0.1 }, { name, out: name });
+  }
+
+  /** Inverted dropout of `ratio` while training; its mask RNG seed comes from the zoo stream. */
+  dropout(x: string, name: string, ratio: number): string {
+    return this.node("Dropout", [x], { ratio, seed: Math.floor(this.r(0, 2 ** 31)) }, { name, out: name });
+  }
+
+  relu(x: string, name: string): string {
+    return this.node("Relu", [x], {}, { name, out: name });
+  }
+
   maxpool2(x: string, name: string): string {
     return this.node("MaxPool", [x], { kh: 2, kw: 2, sh: 2, sw: 2 }, { name, out: name });
   }

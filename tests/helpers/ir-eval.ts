@@ -134,6 +134,11 @@ const KERNELS: Record<string, Kernel> = {
     const C = x.shape[1], inner = numel(x.shape.slice(2));
     return x.data.map((v, i) => { const c = Math.floor(i / inner) % C; return v * s.data[c] + t.data[c]; });
   },
+  BatchNormalization([x, g, b, m, v], _out, a) { // inference form: running statistics
+    const C = x.shape[1], inner = numel(x.shape.slice(2));
+    return x.data.map((u, i) => { const c = Math.floor(i / inner) % C; return g.data[c] * (u - m.data[c]) / Math.sqrt(v.data[c] + a.epsilon) + b.data[c]; });
+  },
+  Dropout: ([x]) => x.data.slice(), // inference: a copy
   Relu: unary((v) => Math.max(v, 0)),
   LeakyRelu: unary((v, a) => (v < 0 ? v * a.alpha : v)),
   PRelu: (xs, out) => broadcast(xs, out, (v, s) => (v < 0 ? v * s : v)),
