@@ -1,10 +1,10 @@
-// npm run build: the runtime wasm targets of asconfig.json, then the CLI bundle, into dist/.
+// npm run build: the wasm targets of asconfig.json (runtime builds, trainer), then the CLI bundle, into dist/.
 // After asc, each runtime module gets its active data segments merged (asc's memory-packing
 // splits the static strings at every zero run: ~340 segments whose headers cost ~1.2 KB gzip;
 // short zero gaps inside one segment cost far less). Only runs of ≥ GAP zeros, such as the
 // error buffer, still separate segments.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
 
@@ -55,9 +55,16 @@ function mergeDataSegments(file) {
   writeFileSync(file, bin);
 }
 
-const { targets, entries } = JSON.parse(readFileSync("asconfig.json", "utf8"));
-for (const [target, { outFile }] of Object.entries(targets)) {
-  asc([...entries, "--target", target]);
+// A target with its own `entries` (the trainer) is built from a copy of the config without the
+// top-level entries, because asc always adds those to the command-line ones.
+const config = JSON.parse(readFileSync("asconfig.json", "utf8"));
+for (const [target, { outFile, entries }] of Object.entries(config.targets)) {
+  if (!entries) asc([...config.entries, "--target", target]);
+  else {
+    const own = `.asconfig.${target}.${process.pid}.json`;
+    writeFileSync(own, JSON.stringify({ ...config, entries: [] }));
+    try { asc([...entries, "--config", own, "--target", target]); } finally { rmSync(own); }
+  }
   if (outFile) mergeDataSegments(outFile);
 }
 

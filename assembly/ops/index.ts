@@ -14,6 +14,8 @@ import { prepareTranspose, runTranspose } from "./transpose";
 import { preparePad, runPad } from "./pad";
 import { prepareChannelAffine, runChannelAffine } from "./channel-affine";
 import { prepareGlobalPool, runGlobalPool } from "./global-pool";
+import { prepareBatchNorm, runBatchNorm } from "./batchnorm";
+import { prepareDropout, runDropout } from "./dropout";
 
 export function prepareNode(n: u32): bool {
   const op = nOpcode(n);
@@ -33,6 +35,8 @@ export function prepareNode(n: u32): bool {
     case OP.OP_RESHAPE: return prepareReshape(n);
     case OP.OP_TRANSPOSE: return prepareTranspose(n);
     case OP.OP_PAD: return preparePad(n);
+    case OP.OP_BATCHNORM: return prepareBatchNorm(n);
+    case OP.OP_DROPOUT: return prepareDropout(n);
   }
   return prepareUnary(n);
 }
@@ -55,6 +59,8 @@ export function runNode(n: u32): void {
     case OP.OP_RESHAPE: runReshape(n); return;
     case OP.OP_TRANSPOSE: runTranspose(n); return;
     case OP.OP_PAD: runPad(n); return;
+    case OP.OP_BATCHNORM: runBatchNorm(n); return;
+    case OP.OP_DROPOUT: runDropout(n); return;
   }
   runUnary(n);
 }

@@ -25,12 +25,15 @@ export const OP_CONCAT: u32 = 23;
 export const OP_RESHAPE: u32 = 24;
 export const OP_TRANSPOSE: u32 = 25;
 export const OP_PAD: u32 = 26;
-export const OP_LAST: u32 = 26;
+export const OP_BATCHNORM: u32 = 27;
+export const OP_DROPOUT: u32 = 28;
+export const OP_LAST: u32 = 28;
 
 /** Op name for messages (error paths only). */
 const NAMES: StaticArray<string> = ["?", "Gemm", "MatMul", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
   "GlobalMaxPool", "ChannelAffine", "Relu", "LeakyRelu", "PRelu", "Clip", "Sigmoid", "Tanh", "HardSigmoid",
-  "HardSwish", "Softmax", "LogSoftmax", "Add", "Sub", "Mul", "Div", "Concat", "Reshape", "Transpose", "Pad"];
+  "HardSwish", "Softmax", "LogSoftmax", "Add", "Sub", "Mul", "Div", "Concat", "Reshape", "Transpose", "Pad",
+  "BatchNormalization", "Dropout"];
 export function opName(code: u32): string {
   return unchecked(NAMES[code <= OP_LAST ? code : 0]);
 }
@@ -38,7 +41,7 @@ export function opName(code: u32): string {
 /** Input count range and attribute count rule per opcode (docs/FORMAT.md §4.1).
  *  attrs < 0 means "at least -attrs - 1 plus a list": Transpose rank, Pad 2·rank. */
 export function opMinIn(code: u32): i32 {
-  return code == OP_GEMM || code == OP_CONV || code == OP_CHANNELAFFINE ? 3
+  return code == OP_BATCHNORM ? 5 : code == OP_GEMM || code == OP_CONV || code == OP_CHANNELAFFINE ? 3
     : code == OP_MATMUL || code == OP_PRELU || (code >= OP_ADD && code <= OP_DIV) ? 2 : 1;
 }
 export function opMaxIn(code: u32): i32 {
@@ -52,6 +55,7 @@ export function opAttrs(code: u32): i32 {
   if (code == OP_AVERAGEPOOL) return 11;
   if (code == OP_LEAKYRELU || code == OP_CONCAT) return 1;
   if (code == OP_CLIP || code == OP_HARDSIGMOID || code == OP_SOFTMAX || code == OP_LOGSOFTMAX) return 2;
+  if (code == OP_BATCHNORM || code == OP_DROPOUT) return 2;
   if (code == OP_TRANSPOSE || code == OP_PAD) return -1;
   return 0;
 }
