@@ -10,11 +10,17 @@ export let gWant: usize = 0;
 /** Backward scratch: the largest request of any grad prepare, and its 16-aligned address. */
 export let gGradScratchNeed: usize = 0;
 export let gGradScratch: usize = 0;
+/** usize table: persistent per-node state of the trainer (BatchNormalization batch statistics,
+ *  Dropout masks), kept from the forward pass to backward; sizes come from grad prepares. */
+export let gState: usize = 0;
+export let gStateNeed: usize = 0;
 let training = false;
 
 export function setGradTables(grad: usize, want: usize): void { gGrad = grad; gWant = want; }
 export function resetGradScratch(): void { gGradScratchNeed = 0; }
 export function setGradScratch(ptr: usize): void { gGradScratch = ptr; }
+export function setStateTable(table: usize): void { gState = table; }
+export function setStateNeed(bytes: usize): void { gStateNeed = bytes; }
 export function setTrainingMode(on: bool): void { training = on; }
 
 /** Gradient of tensor t (same shape and element count as the tensor at the planned batch). */
@@ -28,3 +34,8 @@ export function needGradScratch(bytes: usize): void { if (bytes > gGradScratchNe
 export function gradScratch(): usize { return gGradScratch; }
 /** True while run() is the forward pass of a training step (BatchNormalization, Dropout). */
 export function isTraining(): bool { return training; }
+/** From a grad prepare: node n keeps this many bytes between forward and backward (16-aligned
+ *  block, zeroed at trainPlan; read it with nodeState(n)). */
+export function needNodeState(bytes: usize): void { gStateNeed = bytes; }
+/** The node's persistent state block (0 when its prepare asked for none). */
+export function nodeState(n: u32): usize { return load<usize>(gState + (<usize>n << alignof<usize>())); }
