@@ -15,5 +15,14 @@ export { f32Dwconv3x3 as refDwconv3x3 } from "./reference/f32-dwconv-3x3";
 export { f32ConvDw as refConvDw } from "./reference/f32-conv-dw";
 export { f32MaxPool as refMaxPool, f32AvgPool as refAvgPool } from "./reference/f32-pool";
 
+export { f32Col2im } from "./f32-col2im";
+export { f32ConvGradAct, f32ConvGradB, f32ConvGradW, f32ConvBackward, convBackwardScratch } from "./f32-conv-grad";
+export { f32DwconvGrad, dwconvGradScratch } from "./f32-dwconv-grad";
+export { f32MaxPoolGrad, f32AvgPoolGrad } from "./f32-pool-grad";
+export { f32Col2im as refCol2im } from "./reference/f32-col2im";
+export { f32ConvGradAct as refConvGradAct, f32ConvGradB as refConvGradB, f32ConvGradW as refConvGradW,
+  f32ConvBackward as refConvBackward } from "./reference/f32-conv-grad";
+export { f32DwconvGrad as refDwconvGrad } from "./reference/f32-dwconv-grad";
+export { f32MaxPoolGrad as refMaxPoolGrad, f32AvgPoolGrad as refAvgPoolGrad } from "./reference/f32-pool-grad";
 /** First free byte (16-aligned): callers lay their buffers out from here. */
 export function heapBase(): usize { return (__heap_base + 15) & ~15; }
