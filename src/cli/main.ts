@@ -8,8 +8,9 @@ import { demo } from "./commands/demo.js";
 import { evaluate } from "./commands/eval.js";
 import { inspect } from "./commands/inspect.js";
 import { run } from "./commands/run.js";
+import { train } from "./commands/train.js";
 
-const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate, demo];
+const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate, train, demo];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
