@@ -131,7 +131,7 @@ test("demo builds lenet5, converts it and evaluates it in the runtime", () => {
 test("bad input: exit 1 with a one-line message, no stack trace", () => {
   const cases: [string[], RegExp][] = [
     [["inspect", join(tmp, "missing.slim")], /cannot read .*missing\.slim: ENOENT/],
-    [["frobnicate"], /unknown command "frobnicate"; commands: convert, inspect, run, eval, demo/],
+    [["frobnicate"], /unknown command "frobnicate"; commands: convert, inspect, run, eval, train, demo/],
     [["eval", SLIM], /eval needs --data mnist/],
     [["eval", SLIM, "--data", "mnist", "--limit", "zero"], /--limit takes a positive integer, got "zero"/],
     [["run", SLIM, "--input", `z=${join(tmp, "x.npy")}`, "--out", tmp], /unknown input "z"; the model's inputs are "x" \[-1,784\]/],
