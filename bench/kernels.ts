@@ -100,3 +100,53 @@ for (const c of CASES.filter((c) => c.name.includes(filter))) {
   const a = time(() => run(fast), c.macs), b = time(() => run(ref), c.macs);
   console.log(`${pad(c.name, 30)} ${(c.macs / 1e6).toFixed(3).padStart(6)} ${a.us.toFixed(1).padStart(9)} ${a.gflops.toFixed(2).padStart(8)} ${b.us.toFixed(1).padStart(9)} ${b.gflops.toFixed(2).padStart(8)}`);
 }
+
+// Backward kernels (assembly/kernels/f32-conv-grad.ts, f32-pool-grad.ts) on the LeNet-5 (Caffe)
+// training shapes: conv 20@5×5 on 1×28² (dW, dB only: nothing needs the input's gradient), conv
+// 50@5×5 on 20×12² (dX, dW, dB), the two 2×2/2 max pools. SIMD at batch 64, the direct-loop
+// twin at batch 4; µs per image, GFLOP/s over the gradient MACs (dW and dX each F·K·P per image).
+interface GradCase { name: string; macs: number; extra?: boolean; setup(kw: KernelWasm, batch: number): (ref: boolean) => void }
+
+function convGrad(c: number, hw: number, f: number, k: number, withDx: boolean): GradCase {
+  const o = hw - k + 1, kk = c * k * k, p = o * o;
+  return {
+    name: `conv-grad ${k}×${k} ${c}→${f} @${hw}²${withDx ? " +dX" : ""}`, macs: f * kk * p * (withDx ? 2 : 1),
+    setup: (kw, batch) => {
+      const geo = [c, hw, hw, f, 1, k, k, 1, 1, 1, 1, 0, 0, 0, 0, o, o, o];
+      const x = kw.put(rand(batch * c * hw * hw)), w = kw.put(rand(f * kk)), y = kw.put(rand(batch * f * p)), dy = kw.put(rand(batch * f * p));
+      const dx = kw.alloc(batch * c * hw * hw), dw = kw.alloc(f * kk), db = kw.alloc(f);
+      const buf = kw.alloc(kw.k.convBackwardScratch(...geo) / 4);
+      return (ref) => kw.k[ref ? "refConvBackward" : "f32ConvBackward"](batch, ...geo, 1, 0, 0, x, w, y, dy, withDx ? dx : 0, dw, db, buf);
+    },
+  };
+}
+function maxpoolGrad(c: number, hw: number): GradCase {
+  const o = hw >> 1;
+  return {
+    name: `maxpool-grad 2×2/2 ${c} @${hw}²`, macs: c * o * o * 4,
+    setup: (kw, batch) => {
+      const x = kw.put(rand(batch * c * hw * hw)), dy = kw.put(rand(batch * c * o * o)), dx = kw.alloc(batch * c * hw * hw);
+      return (ref) => kw.k[ref ? "refMaxPoolGrad" : "f32MaxPoolGrad"](batch * c, hw, hw, o, o, 2, 2, 2, 2, 1, 1, 0, 0, x, dy, dx);
+    },
+  };
+}
+
+// The dW-only run of conv 2 is for comparison (what dX costs); the sum is one training step's.
+const GRAD_CASES: GradCase[] = [convGrad(1, 28, 20, 5, false), maxpoolGrad(20, 24), { ...convGrad(20, 12, 50, 5, false), extra: true },
+  convGrad(20, 12, 50, 5, true), maxpoolGrad(50, 8)];
+const gradCases = GRAD_CASES.filter((c) => c.name.includes(filter));
+if (gradCases.length) {
+  console.log(`\n${pad("backward (per image)", 34)} ${"MMAC".padStart(6)} ${"µs simd".padStart(9)} ${"GFLOP/s".padStart(8)} ${"µs ref".padStart(9)} ${"GFLOP/s".padStart(8)}`);
+  let total = 0;
+  for (const c of gradCases) {
+    kw.reset();
+    const fast = c.setup(kw, 64);
+    const a = time(() => fast(false), c.macs * 64);
+    kw.reset();
+    const slow = c.setup(kw, 4);
+    const b = time(() => slow(true), c.macs * 4);
+    if (!c.extra) total += a.us / 64;
+    console.log(`${pad(c.name, 34)} ${(c.macs / 1e6).toFixed(3).padStart(6)} ${(a.us / 64).toFixed(1).padStart(9)} ${a.gflops.toFixed(2).padStart(8)} ${(b.us / 4).toFixed(1).padStart(9)} ${b.gflops.toFixed(2).padStart(8)}`);
+  }
+  console.log(`${pad("sum of a training step (µs/image)", 34)} ${"".padStart(6)} ${total.toFixed(1).padStart(9)}`);
+}
