@@ -49,7 +49,7 @@ export const train: Command = {
   name: "train",
   summary: "train a zoo model on MNIST (or an IDX folder, or a numeric CSV) in trainer.wasm and save it",
   usage: "--arch NAME --data mnist|DIR|FILE.csv --epochs N -o OUT.onnx|OUT.slim [--batch 64] [--lr LR] " +
-    "[--optimizer sgd|adam] [--schedule constant|cosine|step] [--warmup EPOCHS] [--seed S] [--val 0.1] [--limit N] [--json]",
+    "[--optimizer sgd|adam] [--momentum 0.9] [--weight-decay 0] [--schedule constant|cosine|step] [--warmup EPOCHS] [--seed S] [--val 0.1] [--limit N] [--json]",
   options: {
     arch: { type: "string" },
     data: { type: "string" },
@@ -57,6 +57,8 @@ export const train: Command = {
     batch: { type: "string" },
     lr: { type: "string" },
     optimizer: { type: "string" },
+    momentum: { type: "string" },
+    "weight-decay": { type: "string" },
     schedule: { type: "string" },
     warmup: { type: "string" },
     seed: { type: "string" },
@@ -80,7 +82,9 @@ export const train: Command = {
     const warmup = numberOption(values, "warmup", 0, (v) => v >= 0, "a number of epochs ≥ 0");
     const sched = choice(values, "schedule", ["constant", "cosine", "step"] as const);
     const schedule: ScheduleConfig = sched === "step" ? { kind: "step", every: Math.max(1, Math.ceil(epochs / 3)), warmup } : { kind: sched, warmup };
-    const optimizer: OptimizerConfig = kind === "sgd" ? { kind, lr, momentum: 0.9 } : { kind, lr };
+    const weightDecay = numberOption(values, "weight-decay", 0, (v) => v >= 0 && Number.isFinite(v), "a number ≥ 0");
+    const momentum = numberOption(values, "momentum", 0.9, (v) => v >= 0 && v < 1, "a number in [0, 1)");
+    const optimizer: OptimizerConfig = kind === "sgd" ? { kind, lr, momentum, weightDecay } : { kind, lr, weightDecay };
 
     const graph = ZOO[arch](seed);
     const { train: all, test } = loadData(data, values.limit === undefined ? undefined : intOption(values, "limit", 1));
@@ -92,7 +96,7 @@ export const train: Command = {
     if (maxLabel >= classes) throw new InputError(`${all.source}: label ${maxLabel} is outside the ${classes} classes of ${arch}`);
 
     const trainer = await Trainer.create(graph, { batch, optimizer });
-    if (!values.json) console.log(`slimnet train: ${arch} on ${all.source}, ${epochs} epoch(s), batch ${batch}, ${kind} lr ${lr}, ${sched} schedule, seed ${seed}`);
+    if (!values.json) console.log(`slimnet train: ${arch} on ${all.source}, ${epochs} epoch(s), batch ${batch}, ${kind} lr ${lr}${weightDecay ? ` weight decay ${weightDecay}` : ""}, ${sched} schedule, seed ${seed}`);
     const history = fit(trainer, all, { epochs, seed, valSplit: val, schedule });
 
     const deployed = trainer.toGraph();
