@@ -176,6 +176,12 @@ function poolBackward(p: PoolGeo, isMax: boolean, includePad: boolean, x: ArrayL
 // ---------------------------------------------------------------------------------------------
 // Running the wasm kernels.
 
+/** Floats after each scratch buffer, filled with −0: even an in-place "+ 0" past the end shows (−0 + 0 = +0). */
+const GUARD = 8;
+function guarded(label: string, kw: KernelWasm, at: number): void {
+  kw.view(at, GUARD).forEach((v, i) => assert.ok(Object.is(v, -0), `${label}: wrote ${v} at ${i} floats past its scratch`));
+}
+
 const BUILDS = () => [["simd", simd], ["scalar", scalar]] as const;
 
 /** Random conv geometry: kind "any" | "dw3" (depthwise 3×3, stride 1/2) | "dw" | "pw" (1×1). */
@@ -217,10 +223,13 @@ function checkConvBackward(label: string, k: ConvCase, rows: number, skip: { dx?
     for (const fn of ["f32ConvBackward", "refConvBackward"]) {
       kw.reset();
       const [px, pw, py, pdy, dx, dw, db] = [k.x, k.wt, k.y, k.dy, k.init.dx, k.init.dw, k.init.db].map((a) => kw.put(a));
-      const buf = kw.alloc(kw.k.convBackwardScratch(...geo) / 4 + 4);
-      kw.view(buf, kw.k.convBackwardScratch(...geo) / 4).fill(NaN); // the kernel must not read scratch it did not write
+      const bytes = kw.k.convBackwardScratch(...geo);
+      const buf = kw.alloc(bytes / 4 + GUARD);
+      kw.view(buf, bytes / 4).fill(NaN); // the kernel must not read scratch it did not write
+      kw.view(buf + bytes, GUARD).fill(-0);
       kw.k[fn](p.n, ...geo, act.act, act.a, act.b, px, pw, py, pdy, skip.dx ? 0 : dx, skip.dw ? 0 : dw, skip.db ? 0 : db, buf);
       const l = `${label} rows=${rows} [${build} ${fn}]`;
+      guarded(l, kw, buf + bytes);
       check(`${l} dX`, kw.read(dx, k.x.length), skip.dx ? want(k.init.dx) : w.dx);
       check(`${l} dW`, kw.read(dw, k.wt.length), skip.dw ? want(k.init.dw) : w.dw);
       check(`${l} dB`, kw.read(db, k.b.length), skip.db ? want(k.init.db) : w.db);
@@ -353,10 +362,12 @@ describe("conv backward kernels: SIMD = scalar = direct-loop twin = JS oracle", 
         kw.reset();
         const [px, pw, pdz, dx, dw] = [k.x, k.wt, k.dy, k.init.dx, k.init.dw].map((a) => kw.put(a));
         const bytes = kw.k.dwconvGradScratch(p.oh, p.ow, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw);
-        const buf = kw.alloc(bytes / 4);
+        const buf = kw.alloc(bytes / 4 + GUARD);
         kw.view(buf, bytes / 4).fill(NaN);
+        kw.view(buf + bytes, GUARD).fill(-0);
         kw.k[fn](p.c, p.h, p.w, p.oh, p.ow, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.pt, p.pl, px, pw, pdz, dx, dw, buf);
         const l = `dwconv-grad ${JSON.stringify(p)} [${build} ${fn}]`;
+        guarded(l, kw, buf + bytes);
         check(`${l} dX`, kw.read(dx, k.x.length), w.dx);
         check(`${l} dW`, kw.read(dw, k.wt.length), w.dw);
       }

@@ -5,13 +5,15 @@
 // Direct loops over the same zero-bordered channel buffer as the forward (f32-conv-dw.ts), plus
 // a second one collecting dX (added back into dX's interior per channel), so there are no
 // bounds checks. Tap-outer order: one f32x4 accumulator per tap, 4 outputs per step for
-// stride 1; other strides are scalar over the buffers.
+// strides 1 and 2 (even lanes by shuffles); other strides are scalar over the buffers.
 import { f32DwconvGrad as dwGradScalar } from "./reference/f32-dwconv-grad";
 import { copyFloats } from "./f32-im2col";
 import { addFloats } from "./f32-col2im";
 
+// Row width: the taps span (ow − 1)·sw + (kw − 1)·dw + 1 floats; one more for stride 2, whose last
+// 8-float block reaches one past its last tap.
 // @ts-ignore: decorator
-@inline function rowFloats(ow: i32, kw: i32, sw: i32, dw: i32): i32 { return ((ow - 1) * sw + (kw - 1) * dw + 1 + 3) & ~3; }
+@inline function rowFloats(ow: i32, kw: i32, sw: i32, dw: i32): i32 { return ((ow - 1) * sw + (kw - 1) * dw + 2 + 3) & ~3; }
 // @ts-ignore: decorator
 @inline function bufRows(oh: i32, kh: i32, sh: i32, dh: i32): i32 { return (oh - 1) * sh + (kh - 1) * dh + 1; }
 
@@ -36,7 +38,8 @@ export function f32DwconvGrad(c: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32,
   const ix0 = padL > 0 ? 0 : -padL;
   const ix1 = min(w, wp - padL);
   const copyN = ix1 - ix0;
-  const ow4 = sw == 1 ? ow & ~3 : 0;
+  const ow4 = sw <= 2 ? ow & ~3 : 0;
+  const zero = f32x4.splat(0);
   const outBytes = <usize>ow << 2;
   for (let ch = 0; ch < c; ch++) {
     const plane = x + (<usize>ch * <usize>h * <usize>w << 2);
@@ -59,22 +62,37 @@ export function f32DwconvGrad(c: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32,
           const rowOff = <usize>(oy * sh) * rowBytes + tapOff;
           const xr = xb + rowOff, gr = gb + rowOff;
           const dr = dzc + <usize>oy * outBytes;
-          if (dwt && dx) {
-            for (let ox = 0; ox < ow4; ox += 4) {
-              const o = <usize>ox << 2;
-              const v = v128.load(dr + o);
-              acc = f32x4.add(acc, f32x4.mul(v, v128.load(xr + o)));
-              v128.store(gr + o, f32x4.add(v128.load(gr + o), f32x4.mul(ws, v)));
-            }
-          } else if (dwt) {
-            for (let ox = 0; ox < ow4; ox += 4) {
-              const o = <usize>ox << 2;
-              acc = f32x4.add(acc, f32x4.mul(v128.load(dr + o), v128.load(xr + o)));
+          if (sw == 1) {
+            if (dwt && dx) {
+              for (let ox = 0; ox < ow4; ox += 4) {
+                const o = <usize>ox << 2;
+                const v = v128.load(dr + o);
+                acc = f32x4.add(acc, f32x4.mul(v, v128.load(xr + o)));
+                v128.store(gr + o, f32x4.add(v128.load(gr + o), f32x4.mul(ws, v)));
+              }
+            } else if (dwt) {
+              for (let ox = 0; ox < ow4; ox += 4) {
+                const o = <usize>ox << 2;
+                acc = f32x4.add(acc, f32x4.mul(v128.load(dr + o), v128.load(xr + o)));
+              }
+            } else {
+              for (let ox = 0; ox < ow4; ox += 4) {
+                const o = <usize>ox << 2;
+                v128.store(gr + o, f32x4.add(v128.load(gr + o), f32x4.mul(ws, v128.load(dr + o))));
+              }
             }
           } else {
+            // Stride 2: the 4 taps are the even lanes of 8 buffer floats (the 8th is still inside
+            // the row, see rowFloats; dX adds 0 there).
             for (let ox = 0; ox < ow4; ox += 4) {
-              const o = <usize>ox << 2;
-              v128.store(gr + o, f32x4.add(v128.load(gr + o), f32x4.mul(ws, v128.load(dr + o))));
+              const v = v128.load(dr + (<usize>ox << 2));
+              const q = <usize>ox << 3;
+              if (dwt) acc = f32x4.add(acc, f32x4.mul(v, v128.shuffle<f32>(v128.load(xr + q), v128.load(xr + q, 16), 0, 2, 4, 6)));
+              if (dx) {
+                const t = f32x4.mul(ws, v);
+                v128.store(gr + q, f32x4.add(v128.load(gr + q), v128.shuffle<f32>(t, zero, 0, 4, 1, 5)));
+                v128.store(gr + q, f32x4.add(v128.load(gr + q, 16), v128.shuffle<f32>(t, zero, 2, 6, 3, 7)), 16);
+              }
             }
           }
           for (let ox = ow4; ox < ow; ox++) {
