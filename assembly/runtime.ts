@@ -5,6 +5,7 @@ import {
 } from "./graph";
 import { readFile, resetReader, rInputs, rInputCount, rOutputs, rOutputCount, rArenaBytes, rArenaOff, rDynamic } from "./format/reader";
 import { prepareNode, runNode, nodeMacs } from "./ops/index";
+import { heapAlloc as alloc } from "./memory";
 
 let fileBase: usize = 0;
 let loaded = false;
@@ -27,17 +28,6 @@ function trap(msg: string | null, file: string | null, line: u32, col: u32): voi
 }
 
 function err(t: usize, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0): i32 { setError(t, a, b, c, d); return 1; }
-
-/** 16-aligned heap block of `bytes`, growing memory first so a refusal is an error, not a trap. */
-function alloc(bytes: u64): usize {
-  const top = heap.alloc(0);
-  heap.free(top);
-  const need: u64 = <u64>top + bytes + 64;
-  if (need > 0xFFFF0000) return 0;
-  const have = <u64>memory.size() << 16;
-  if (need > have && memory.grow(<i32>((need - have + 0xFFFF) >> 16)) < 0) return 0;
-  return heap.alloc(<usize>bytes);
-}
 
 export function reserve(fileBytes: u32): usize {
   heap.reset();

@@ -19,6 +19,7 @@ import { prepareGrad, grad } from "./grad/index";
 import { trainBatchNorm } from "./grad/batchnorm";
 import { trainDropout, seedDropout } from "./grad/dropout";
 import { resetLossScratch } from "./train/loss";
+import { heapAlloc as grow } from "./memory";
 
 export {
   load, errorPtr, errorLen, inputCount, outputCount, inputId, outputId, tensorNamePtr, tensorNameLen,
@@ -35,17 +36,6 @@ let block: usize = 0;
 let blockCap: usize = 0;
 
 function err(t: usize, a: u32 = 0, b: u32 = 0): i32 { setError(t, a, b); return 1; }
-
-/** 16-aligned heap block of `bytes` (as runtime.ts), growing memory first so a refusal is 0. */
-function grow(bytes: u64): usize {
-  const top = heap.alloc(0);
-  heap.free(top);
-  const need: u64 = <u64>top + bytes + 64;
-  if (need > 0xFFFF0000) return 0;
-  const have = <u64>memory.size() << 16;
-  if (need > have && memory.grow(<i32>((need - have + 0xFFFF) >> 16)) < 0) return 0;
-  return heap.alloc(<usize>bytes);
-}
 
 export function alloc(bytes: u32): usize { return grow(bytes); }
 
