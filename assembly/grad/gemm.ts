@@ -5,6 +5,7 @@ import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim } from "../graph";
 import { gradPtr, wantGrad, needGradScratch, gradScratch } from "./state";
 import { undoAct, addTo } from "./act";
 import { f32GemmAcc } from "../kernels/f32-gemm-acc";
+import { dimM, dimK, dimN, batchRank, entryA, entryB } from "../ops/matmul";
 
 export function prepareGradGemm(n: u32): bool {
   if (nAttrI(n, 0)) needGradScratch(<usize>tDim(nOut(n, 0), 0) * <usize>tDim(nOut(n, 0), 1) << 2);
@@ -23,19 +24,6 @@ export function gradGemm(n: u32): void {
   if (wantGrad(x)) f32GemmAcc(m, k, nn, dz, nn, 1, tData(w), k, gradPtr(x), k);
   if (wantGrad(w)) f32GemmAcc(nn, k, m, dz, 1, nn, tData(x), k, gradPtr(w), k);
   if (wantGrad(b)) for (let r = 0; r < m; r++) addTo(gradPtr(b), dz + (<usize>r * <usize>nn << 2), nn);
-}
-
-// Shapes as runMatMul (assembly/ops/matmul.ts): a rank-1 A is [1,K], a rank-1 B is [K,1].
-// @ts-ignore: decorator
-@inline function dimM(a: u32): i32 { const r = tRank(a); return r == 1 ? 1 : tDim(a, r - 2); }
-// @ts-ignore: decorator
-@inline function dimK(a: u32): i32 { return tDim(a, tRank(a) - 1); }
-// @ts-ignore: decorator
-@inline function dimN(b: u32): i32 { const r = tRank(b); return r == 1 ? 1 : tDim(b, r - 1); }
-// @ts-ignore: decorator
-@inline function batchDim(t: u32, i: i32, rank: i32): i32 {
-  const j = i - (rank - (tRank(t) - 2));
-  return j >= 0 ? tDim(t, j) : 1;
 }
 
 export function prepareGradMatMul(n: u32): bool {
@@ -61,21 +49,13 @@ export function gradMatMul(n: u32): void {
   const m = dimM(a), k = dimK(a), nn = dimN(b);
   const pa = tData(a), pb = tData(b), dy = gradPtr(y);
   const ga = wantGrad(a) ? gradPtr(a) : 0, gb = wantGrad(b) ? gradPtr(b) : 0;
-  const br = max(max(tRank(a) - 2, tRank(b) - 2), 0);
+  const br = batchRank(a, b);
   let batches = 1;
   for (let i = 0; i < br; i++) batches *= tDim(y, i);
   if (tRank(b) <= 2) { entry(batches * m, k, nn, pa, pb, dy, ga, gb); return; }
   const aMat = <usize>m * <usize>k << 2, bMat = <usize>k * <usize>nn << 2, yMat = <usize>m * <usize>nn << 2;
   for (let e = 0; e < batches; e++) {
-    let rest = e, ia = 0, ib = 0, sa = 1, sb = 1;
-    for (let i = br - 1; i >= 0; i--) {
-      const dyi = tDim(y, i), da = batchDim(a, i, br), db = batchDim(b, i, br);
-      const q = rest % dyi;
-      rest /= dyi;
-      if (da != 1) ia += q * sa;
-      if (db != 1) ib += q * sb;
-      sa *= da; sb *= db;
-    }
+    const ia = entryA(a, b, y, br, e), ib = entryB;
     entry(m, k, nn, pa + <usize>ia * aMat, pb + <usize>ib * bMat, dy + <usize>e * yMat,
       ga ? ga + <usize>ia * aMat : 0, gb ? gb + <usize>ib * bMat : 0);
   }

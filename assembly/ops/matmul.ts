@@ -4,12 +4,13 @@
 import { nIn, nOut, tData, tRank, tDim, needScratch, scratch, fail } from "../graph";
 import { f32GemmNN } from "../kernels/f32-gemm-nn";
 
+// Shapes, shared with the backward (assembly/grad/gemm.ts): a rank-1 A is [1,K], a rank-1 B is [K,1].
 // @ts-ignore: decorator
-@inline function dimM(a: u32): i32 { const r = tRank(a); return r == 1 ? 1 : tDim(a, r - 2); }
+@inline export function dimM(a: u32): i32 { const r = tRank(a); return r == 1 ? 1 : tDim(a, r - 2); }
 // @ts-ignore: decorator
-@inline function dimK(a: u32): i32 { return tDim(a, tRank(a) - 1); }
+@inline export function dimK(a: u32): i32 { return tDim(a, tRank(a) - 1); }
 // @ts-ignore: decorator
-@inline function dimN(b: u32): i32 { const r = tRank(b); return r == 1 ? 1 : tDim(b, r - 1); }
+@inline export function dimN(b: u32): i32 { const r = tRank(b); return r == 1 ? 1 : tDim(b, r - 1); }
 /** Batch dim i (0 = outermost of `rank` batch dims) of t, 1 where t has fewer. */
 // @ts-ignore: decorator
 @inline function batchDim(t: u32, i: i32, rank: i32): i32 {
@@ -18,7 +19,24 @@ import { f32GemmNN } from "../kernels/f32-gemm-nn";
   return j >= 0 ? tDim(t, j) : 1;
 }
 // @ts-ignore: decorator
-@inline function batchRank(a: u32, b: u32): i32 { return max(max(tRank(a) - 2, tRank(b) - 2), 0); }
+@inline export function batchRank(a: u32, b: u32): i32 { return max(max(tRank(a) - 2, tRank(b) - 2), 0); }
+/** Matrix index in A of batch entry e of Y, that in B left in `entryB`: a broadcast (size-1)
+ * dim does not advance. */
+export let entryB = 0;
+// @ts-ignore: decorator
+@inline export function entryA(a: u32, b: u32, y: u32, br: i32, e: i32): i32 {
+  let rest = e, ia = 0, ib = 0, sa = 1, sb = 1;
+  for (let i = br - 1; i >= 0; i--) {
+    const dy = tDim(y, i), da = batchDim(a, i, br), db = batchDim(b, i, br);
+    const q = rest % dy;
+    rest /= dy;
+    if (da != 1) ia += q * sa;
+    if (db != 1) ib += q * sb;
+    sa *= da; sb *= db;
+  }
+  entryB = ib;
+  return ia;
+}
 
 export function prepareMatMul(n: u32): bool {
   const a = nIn(n, 0), b = nIn(n, 1), y = nOut(n, 0);
@@ -53,16 +71,7 @@ export function runMatMul(n: u32): void {
   if (tRank(b) <= 2) { f32GemmNN(batches * m, nn, k, pa, pb, 0, py, nn, 0, 0, 0, scratch()); return; }
   const aMat = <usize>m * <usize>k << 2, bMat = <usize>k * <usize>nn << 2, yMat = <usize>m * <usize>nn << 2;
   for (let e = 0; e < batches; e++) {
-    // Offsets of batch entry e in A and B: a broadcast (size-1) dim does not advance.
-    let rest = e, ia = 0, ib = 0, sa = 1, sb = 1;
-    for (let i = br - 1; i >= 0; i--) {
-      const dy = tDim(y, i), da = batchDim(a, i, br), db = batchDim(b, i, br);
-      const q = rest % dy;
-      rest /= dy;
-      if (da != 1) ia += q * sa;
-      if (db != 1) ib += q * sb;
-      sa *= da; sb *= db;
-    }
+    const ia = entryA(a, b, y, br, e), ib = entryB;
     f32GemmNN(m, nn, k, pa + <usize>ia * aMat, pb + <usize>ib * bMat, 0, py + <usize>e * yMat, nn, 0, 0, 0, scratch());
   }
 }
