@@ -5,6 +5,7 @@ import { nIn, nInCount, nOut, nAttrI, tRank, tDim, tSize } from "../graph";
 import { dimProd, normAxis } from "../ops/shape";
 import { gradPtr, wantGrad } from "./state";
 import { addTo } from "./act";
+import { source } from "../ops/pad";
 
 export function gradReshape(n: u32): void {
   const x = nIn(n, 0);
@@ -42,20 +43,6 @@ export function gradTranspose(n: u32): void {
     const p = gx + (<usize>o << 2);
     store<f32>(p, load<f32>(p) + load<f32>(gy + (<usize>e << 2)));
   }
-}
-
-/** Input index of output index o (as assembly/ops/pad.ts `source`); -1: the constant. */
-function source(o: i32, before: i32, d: i32, mode: i32): i32 {
-  let i = o - before;
-  if (i >= 0 && i < d) return i;
-  if (mode == 0) return -1;
-  if (mode == 3) return ((i % d) + d) % d;
-  if (mode == 1) {
-    const period = 2 * (d - 1);
-    i = ((i % period) + period) % period;
-    return i < d ? i : period - i;
-  }
-  return i < 0 ? 0 : d - 1;
 }
 
 export function gradPad(n: u32): void {

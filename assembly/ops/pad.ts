@@ -4,9 +4,10 @@ import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim, tSize, fail } from "../g
 
 const MODE_CONSTANT = 0, MODE_REFLECT = 1, MODE_WRAP = 3;
 
-/** Input index for output index o on an axis of size d padded by `before`; -1: constant. */
+/** Input index for output index o on an axis of size d padded by `before`; -1: constant
+ * (also the backward's, assembly/grad/shape.ts). */
 // @ts-ignore: decorator
-@inline function source(o: i32, before: i32, d: i32, mode: i32): i32 {
+@inline export function source(o: i32, before: i32, d: i32, mode: i32): i32 {
   let i = o - before;
   if (i >= 0 && i < d) return i;
   if (mode == MODE_CONSTANT) return -1;
