@@ -1,6 +1,6 @@
 // Builds assembly/kernels/test-exports.ts (every kernel + its scalar twin) with asc, apart
 // from asconfig.json, and wraps the instance with a bump allocator over its memory.
-// Shared by tests/kernels.test.ts and bench/kernels.ts.
+// Shared by tests/kernels.test.ts, tests/grad-kernels.test.ts and bench/kernels.ts.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -49,3 +49,45 @@ export async function buildKernels(simd: boolean): Promise<KernelWasm> {
   const { instance } = await WebAssembly.instantiate(readFileSync(out), {});
   return new KernelWasm(instance.exports as unknown as KernelExports);
 }
+
+/** The SIMD and the scalar build. */
+export const bothBuilds = (): Promise<[KernelWasm, KernelWasm]> => Promise.all([buildKernels(true), buildKernels(false)]);
+
+// Shared by tests/kernels.test.ts and tests/grad-kernels.test.ts: seeded random shapes and data,
+// the fused activations and the oracle values they are checked against.
+
+/** Seeded random numbers in [0, 1) (mulberry32). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+/** One seeded stream: rand, an int in [lo, hi], a pick from xs, n floats in [-1, 1). */
+export function randomKit(seed: number) {
+  const rand = rng(seed);
+  return {
+    rand,
+    int: (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1)),
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)],
+    randn: (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1),
+  };
+}
+export const f32 = Math.fround;
+
+/** A fused activation: 0 none, 1 relu, 2 clip(a, b), 3 leaky relu(a). */
+export interface Act { act: number; a: number; b: number }
+export const ACTS: Act[] = [{ act: 0, a: 0, b: 0 }, { act: 1, a: 0, b: 0 }, { act: 2, a: -0.3, b: 0.4 }, { act: 3, a: 0.1, b: 0 }];
+export function applyAct(v: number, { act, a, b }: Act): number {
+  if (act === 1) return v > 0 ? v : 0;
+  if (act === 2) return Math.min(Math.max(v, f32(a)), f32(b));
+  if (act === 3) return v >= 0 ? v : v * f32(a);
+  return v;
+}
+
+/** Oracle values with the magnitude each was summed from. */
+export interface Want { v: Float64Array; mag: Float64Array }

@@ -5,41 +5,16 @@
 // summed, so a wrong tap or a dropped remainder always fails).
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { buildKernels, type KernelWasm } from "./kernels-wasm.js";
+import {
+  bothBuilds, randomKit, f32, ACTS, applyAct, type Act, type KernelWasm, type Want,
+} from "./kernels-wasm.js";
 
 let simd: KernelWasm;
 let scalar: KernelWasm;
-before(async () => {
-  [simd, scalar] = await Promise.all([buildKernels(true), buildKernels(false)]);
-});
+before(async () => { [simd, scalar] = await bothBuilds(); });
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(20261128);
-const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
-const randn = (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
-const f32 = Math.fround;
+const { int, pick, randn } = randomKit(20261128);
 
-interface Act { act: number; a: number; b: number }
-const ACTS: Act[] = [{ act: 0, a: 0, b: 0 }, { act: 1, a: 0, b: 0 }, { act: 2, a: -0.3, b: 0.4 }, { act: 3, a: 0.1, b: 0 }];
-function applyAct(v: number, { act, a, b }: Act): number {
-  if (act === 1) return v > 0 ? v : 0;
-  if (act === 2) return Math.min(Math.max(v, f32(a)), f32(b));
-  if (act === 3) return v >= 0 ? v : v * f32(a);
-  return v;
-}
-
-/** Oracle values with the magnitude each was summed from. */
-interface Want { v: Float64Array; mag: Float64Array }
 function check(label: string, got: Float32Array, want: Want): void {
   assert.equal(got.length, want.v.length, `${label}: length`);
   for (let i = 0; i < got.length; i++) {
