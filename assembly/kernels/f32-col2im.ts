@@ -3,6 +3,7 @@
 // taps inside x (padding taps are dropped). Same valid-range walk as im2col: per (c, ky, kx)
 // the valid ox range is computed once; rows with sw = 1 are an f32x4 add of a contiguous run.
 import { f32Col2im as col2imScalar } from "./reference/f32-col2im";
+import { validStart, validEnd } from "./f32-im2col";
 
 /** dst[0..n) += src[0..n) (n floats, no overlap). */
 // @ts-ignore: decorator
@@ -29,12 +30,8 @@ export function f32Col2im(c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw:
     const plane = x + (<usize>ch * <usize>h * <usize>w << 2);
     for (let ky = 0; ky < kh; ky++) {
       for (let kx = 0; kx < kw; kx++) {
-        // Valid ox: 0 <= ox·sw − padL + kx·dw < w.
         const off = kx * dw - padL;
-        let ox0 = off >= 0 ? 0 : (-off + sw - 1) / sw;
-        let ox1 = w - off <= 0 ? 0 : (w - off + sw - 1) / sw;
-        if (ox1 > ow) ox1 = ow;
-        if (ox0 > ox1) ox0 = ox1;
+        const ox1 = validEnd(off, sw, w, ow), ox0 = min(validStart(off, sw), ox1);
         for (let oy = 0; oy < oh; oy++) {
           const iy = oy * sh - padT + ky * dh;
           if (iy >= 0 && iy < h) {

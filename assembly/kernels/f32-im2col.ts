@@ -16,6 +16,17 @@ import { f32Im2col as im2colScalar } from "./reference/f32-im2col";
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
 }
 
+// Valid ox of one tap, shared with f32-col2im.ts: 0 ≤ ox·s + off < w (off = kx·dw − padL).
+/** The first valid ox. */
+// @ts-ignore: decorator
+@inline export function validStart(off: i32, s: i32): i32 { return off >= 0 ? 0 : (-off + s - 1) / s; }
+/** One past the last valid ox, at most ow. */
+// @ts-ignore: decorator
+@inline export function validEnd(off: i32, s: i32, w: i32, ow: i32): i32 {
+  const e = w - off <= 0 ? 0 : (w - off + s - 1) / s;
+  return e > ow ? ow : e;
+}
+
 // @ts-ignore: decorator
 @inline function fillZero(dst: usize, n: i32): void {
   let i = 0;
@@ -31,12 +42,8 @@ export function f32Im2col(c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw:
     const plane = x + (<usize>ch * <usize>h * <usize>w << 2);
     for (let ky = 0; ky < kh; ky++) {
       for (let kx = 0; kx < kw; kx++) {
-        // Valid ox: 0 <= ox·sw − padL + kx·dw < w.
         const off = kx * dw - padL;
-        let ox0 = off >= 0 ? 0 : (-off + sw - 1) / sw;
-        let ox1 = w - off <= 0 ? 0 : (w - off + sw - 1) / sw;
-        if (ox1 > ow) ox1 = ow;
-        if (ox0 > ox1) ox0 = ox1;
+        const ox1 = validEnd(off, sw, w, ow), ox0 = min(validStart(off, sw), ox1);
         for (let oy = 0; oy < oh; oy++) {
           const iy = oy * sh - padT + ky * dh;
           if (iy < 0 || iy >= h) {
