@@ -9,17 +9,11 @@
 // 1×1 stride-1 unpadded convs use X itself (and add dCol straight into dX); depthwise convs
 // (one filter per channel) run f32DwconvGrad's direct loops.
 import { f32ConvGradAct as actRef, f32ConvGradB as biasRef, f32ConvGradW as wRef } from "./reference/f32-conv-grad";
-import { hsum4 } from "./f32-gemv";
+import { hsum4, hsum, column4 } from "./f32-gemv";
 import { f32GemmNN } from "./f32-gemm-nn";
 import { f32Im2col } from "./f32-im2col";
 import { f32Col2im, addFloats } from "./f32-col2im";
 import { f32DwconvGrad, dwconvGradScratch } from "./f32-dwconv-grad";
-
-// @ts-ignore: decorator
-@inline function hsum(a: v128): f32 {
-  const t = f32x4.add(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
-  return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1);
-}
 
 // @ts-ignore: decorator
 @inline function actGradS(g: f32, y: f32, act: i32, a: f32, b: f32): f32 {
@@ -85,6 +79,7 @@ export function f32ConvGradW(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usiz
   const k4 = k & ~3;
   const n4 = n & ~3;
   const m2 = m & ~1;
+  // The 2×4 tile bodies repeat f32-gemm.ts's on purpose: eight live f32x4 accumulators, unrolled.
   for (let j = 0; j < n4; j += 4) {
     const w0 = b + <usize>j * bRow;
     const w1 = w0 + bRow;
@@ -117,10 +112,7 @@ export function f32ConvGradW(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usiz
       let s1 = hsum4(c0, c1, c2, c3);
       for (; i < k; i++) {
         const o = <usize>i << 2;
-        let wv = v128.load32_splat(w0 + o);
-        wv = f32x4.replace_lane(wv, 1, load<f32>(w1 + o));
-        wv = f32x4.replace_lane(wv, 2, load<f32>(w2 + o));
-        wv = f32x4.replace_lane(wv, 3, load<f32>(w3 + o));
+        const wv = column4(w0, w1, w2, w3, o);
         s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(x0 + o), wv));
         s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(x1 + o), wv));
       }
@@ -144,10 +136,7 @@ export function f32ConvGradW(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usiz
       let s0 = hsum4(a0, a1, a2, a3);
       for (; i < k; i++) {
         const o = <usize>i << 2;
-        let wv = v128.load32_splat(w0 + o);
-        wv = f32x4.replace_lane(wv, 1, load<f32>(w1 + o));
-        wv = f32x4.replace_lane(wv, 2, load<f32>(w2 + o));
-        wv = f32x4.replace_lane(wv, 3, load<f32>(w3 + o));
+        const wv = column4(w0, w1, w2, w3, o);
         s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(x0 + o), wv));
       }
       const y0 = y + <usize>m2 * yRow + (<usize>j << 2);

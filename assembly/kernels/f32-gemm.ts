@@ -4,7 +4,7 @@
 // is the outer loop so it stays in L1 while every row of X streams past it.
 // Leftover rows of X and of W go through f32Gemv; the scalar build runs f32Gemv row by row.
 import { actV } from "./f32-gemm-act";
-import { f32Gemv, hsum4 } from "./f32-gemv";
+import { f32Gemv, hsum4, column4 } from "./f32-gemv";
 
 /** Y[M,N] = act(X[M,K]·W[N,K]ᵀ + b[N]); b = 0 means no bias. */
 export function f32Gemm(m: i32, n: i32, k: i32, x: usize, w: usize, b: usize, y: usize, act: i32, actA: f32, actB: f32): void {
@@ -52,10 +52,7 @@ export function f32Gemm(m: i32, n: i32, k: i32, x: usize, w: usize, b: usize, y:
       let s1 = f32x4.add(hsum4(c0, c1, c2, c3), bias);
       for (; i < k; i++) {
         const o = <usize>i << 2;
-        let wv = v128.load32_splat(w0 + o);
-        wv = f32x4.replace_lane(wv, 1, load<f32>(w1 + o));
-        wv = f32x4.replace_lane(wv, 2, load<f32>(w2 + o));
-        wv = f32x4.replace_lane(wv, 3, load<f32>(w3 + o));
+        const wv = column4(w0, w1, w2, w3, o);
         s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(x0 + o), wv));
         s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(x1 + o), wv));
       }

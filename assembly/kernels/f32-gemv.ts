@@ -45,8 +45,18 @@ function gemvScalar(n: i32, k: i32, x: usize, w: usize, b: usize, y: usize, act:
   return f32x4.add(v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), v128.shuffle<f32>(s01, s23, 2, 3, 6, 7));
 }
 
+/** [w0[o], w1[o], w2[o], w3[o]]: one K step of four rows, for the K tails. */
 // @ts-ignore: decorator
-@inline function hsum(a: v128): f32 {
+@inline export function column4(w0: usize, w1: usize, w2: usize, w3: usize, o: usize): v128 {
+  let v = v128.load32_splat(w0 + o);
+  v = f32x4.replace_lane(v, 1, load<f32>(w1 + o));
+  v = f32x4.replace_lane(v, 2, load<f32>(w2 + o));
+  return f32x4.replace_lane(v, 3, load<f32>(w3 + o));
+}
+
+/** Σ of the four lanes. */
+// @ts-ignore: decorator
+@inline export function hsum(a: v128): f32 {
   const t = f32x4.add(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
   return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1);
 }
@@ -93,10 +103,7 @@ export function f32Gemv(n: i32, k: i32, x: usize, w: usize, b: usize, y: usize, 
     let s = hsum4(f32x4.add(a0, c0), f32x4.add(a1, c1), f32x4.add(a2, c2), f32x4.add(a3, c3));
     for (; i < k; i++) {
       const o = <usize>i << 2;
-      let wv = v128.load32_splat(w0 + o);
-      wv = f32x4.replace_lane(wv, 1, load<f32>(w1 + o));
-      wv = f32x4.replace_lane(wv, 2, load<f32>(w2 + o));
-      wv = f32x4.replace_lane(wv, 3, load<f32>(w3 + o));
+      const wv = column4(w0, w1, w2, w3, o);
       s = f32x4.add(s, f32x4.mul(v128.load32_splat(x + o), wv));
     }
     if (b) s = f32x4.add(s, v128.load(b + (<usize>j << 2)));
