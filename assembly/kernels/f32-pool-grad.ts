@@ -5,6 +5,7 @@
 // Windows wholly inside the input skip the bounds checks; 2×2 stride-2 max pooling (LeNet)
 // runs 4 windows per f32x4 step when they lie inside the input.
 import { f32MaxPoolGrad as maxGradScalar, f32AvgPoolGrad as avgGradScalar } from "./reference/f32-pool-grad";
+import { innerLo, innerHi } from "./f32-pool";
 
 /** dx += dy routed to the first maximum of each window. */
 export function f32MaxPoolGrad(planes: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
@@ -13,9 +14,8 @@ export function f32MaxPoolGrad(planes: i32, h: i32, w: i32, oh: i32, ow: i32, kh
   const planeBytes = <usize>h * <usize>w << 2;
   const rowBytes = <usize>w << 2;
   // Output columns whose window lies inside [0, w): lo ≤ ox < hi.
-  const lo = (padL + sw - 1) / sw;
-  const last = w - 1 - (kw - 1) * dw + padL;
-  const hi = last < 0 ? 0 : min(ow, last / sw + 1);
+  const lo = innerLo(padL, sw);
+  const hi = innerHi(w, kw, sw, dw, padL, ow);
   const pair = kh == 2 && kw == 2 && sh == 2 && sw == 2 && dh == 1 && dw == 1;
   let g = dy;
   for (let p = 0; p < planes; p++) {

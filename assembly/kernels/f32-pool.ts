@@ -12,11 +12,12 @@ import { f32MaxPool as maxScalar, f32AvgPool as avgScalar } from "./reference/f3
   return v128.shuffle<f32>(v128.load(p), v128.load(p, 12), 0, 2, 5, 7);
 }
 
-// First and one-past-last output column whose window lies fully inside [0, w).
+// First and one-past-last output column whose window lies fully inside [0, w) (also the
+// backward's, f32-pool-grad.ts).
 // @ts-ignore: decorator
-@inline function innerLo(padL: i32, sw: i32): i32 { return (padL + sw - 1) / sw; }
+@inline export function innerLo(padL: i32, sw: i32): i32 { return (padL + sw - 1) / sw; }
 // @ts-ignore: decorator
-@inline function innerHi(w: i32, kw: i32, sw: i32, dw: i32, padL: i32, ow: i32): i32 {
+@inline export function innerHi(w: i32, kw: i32, sw: i32, dw: i32, padL: i32, ow: i32): i32 {
   const last = w - 1 - (kw - 1) * dw + padL; // ox·sw ≤ last
   return last < 0 ? 0 : min(ow, last / sw + 1);
 }
