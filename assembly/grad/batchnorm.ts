@@ -5,7 +5,7 @@
 // Node state: μ[C], 1/√(σ²+ε)[C], then the per-channel scale and shift of the affine [2C].
 import { nIn, nOut, nAttrF, tData, tRank, tDim } from "../graph";
 import { dimProd } from "../ops/shape";
-import { f32_vmulcaddc } from "../kernels/f32-vmulcaddc";
+import { f32Vmulcaddc } from "../kernels/f32-vmulcaddc";
 import { gradPtr, wantGrad, needNodeState, nodeState, isTraining } from "./state";
 
 export function prepareGradBatchNorm(n: u32): bool {
@@ -40,7 +40,7 @@ export function trainBatchNorm(n: u32): void {
     store<f32>(rv + o, mom * load<f32>(rv + o) + (1 - mom) * <f32>(count > 1 ? q / (count - 1) : v));
   }
   const step = <usize>c * <usize>inner << 2;
-  for (let i = 0; i < batch; i++) f32_vmulcaddc(px + <usize>i * step, py + <usize>i * step, c, inner, st + 2 * cb, st + 3 * cb);
+  for (let i = 0; i < batch; i++) f32Vmulcaddc(px + <usize>i * step, py + <usize>i * step, c, inner, st + 2 * cb, st + 3 * cb);
 }
 
 export function gradBatchNorm(n: u32): void {

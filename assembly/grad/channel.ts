@@ -3,7 +3,7 @@
 import { nIn, nOut, nOpcode, tData, tRank, tDim, tSize } from "../graph";
 import { OP_GLOBALMAXPOOL } from "../ops/opcodes";
 import { dimProd } from "../ops/shape";
-import { f32_rmax } from "../kernels/f32-reduce";
+import { f32Rmax } from "../kernels/f32-reduce";
 import { gradPtr, wantGrad } from "./state";
 
 export function gradChannelAffine(n: u32): void {
@@ -37,7 +37,7 @@ export function gradGlobalPool(n: u32): void {
   for (let i = 0; i < rows; i++) {
     const g = load<f32>(dy + (<usize>i << 2)), row = <usize>i * <usize>len << 2;
     if (isMax) {
-      const m = f32_rmax(px + row, len);
+      const m = f32Rmax(px + row, len);
       let j = 0;
       while (j < len - 1 && load<f32>(px + row + (<usize>j << 2)) != m) j++;
       const p = dx + row + (<usize>j << 2);

@@ -3,11 +3,11 @@
 // LogSoftmax is (x - max) - ln Σ: subtracting max + ln Σ in one step rounds it to the ulp of max.
 import * as ref from "./reference/f32-softmax";
 import { expv, exps } from "./f32-vunary";
-import { f32_rmax } from "./f32-reduce";
+import { f32Rmax } from "./f32-reduce";
 
 /** Softmax (or log-softmax) of `cols` adjacent columns, each `len` values `stride` apart. */
-export function f32_softmax(x: usize, y: usize, len: i32, stride: i32, cols: i32, log: bool): void {
-  if (!ASC_FEATURE_SIMD) { ref.f32_softmax(x, y, len, stride, cols, log); return; }
+export function f32Softmax(x: usize, y: usize, len: i32, stride: i32, cols: i32, log: bool): void {
+  if (!ASC_FEATURE_SIMD) { ref.f32Softmax(x, y, len, stride, cols, log); return; }
   if (stride == 1) { row(x, y, len, log); return; } // stride 1 means a single column
   const st = <usize>stride << 2;
   let c = 0;
@@ -54,7 +54,7 @@ function column(x: usize, y: usize, len: i32, st: usize, log: bool): void {
 }
 
 function row(x: usize, y: usize, len: i32, log: bool): void {
-  const m = f32_rmax(x, len);
+  const m = f32Rmax(x, len);
   const vm = f32x4.splat(m);
   let vs = f32x4.splat(0);
   let i = 0;

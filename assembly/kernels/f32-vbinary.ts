@@ -23,7 +23,7 @@ import * as ref from "./reference/f32-vbinary";
 }
 
 /** y[i] = a[i·sa] op b[i·sb] for element strides sa, sb ∈ {0, 1}. */
-export function f32_vbinary(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
+export function f32Vbinary(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     // one specialised loop per op so the op test leaves the inner loop
@@ -33,5 +33,5 @@ export function f32_vbinary(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: us
     else if (op == 3) i = loop(3, a, sa, b, sb, y, n);
     else i = loop(4, a, sa, b, sb, y, n);
   }
-  ref.f32_vbinary(op, a + (<usize>(i * sa) << 2), sa, b + (<usize>(i * sb) << 2), sb, y + (<usize>i << 2), n - i);
+  ref.f32Vbinary(op, a + (<usize>(i * sa) << 2), sa, b + (<usize>(i * sb) << 2), sb, y + (<usize>i << 2), n - i);
 }

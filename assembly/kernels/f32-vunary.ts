@@ -30,7 +30,7 @@ import * as ref from "./reference/f32-vunary";
  *  no scalar Mathf.exp is linked in. */
 export function exps(x: f32): f32 { return f32x4.extract_lane(expv(f32x4.splat(x)), 0); }
 
-export function f32_vclamp(x: usize, y: usize, n: i32, lo: f32, hi: f32): void {
+export function f32Vclamp(x: usize, y: usize, n: i32, lo: f32, hi: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
@@ -39,10 +39,10 @@ export function f32_vclamp(x: usize, y: usize, n: i32, lo: f32, hi: f32): void {
       v128.store(y + o, f32x4.min(f32x4.max(v128.load(x + o), vlo), vhi));
     }
   }
-  ref.f32_vclamp(x + (<usize>i << 2), y + (<usize>i << 2), n - i, lo, hi);
+  ref.f32Vclamp(x + (<usize>i << 2), y + (<usize>i << 2), n - i, lo, hi);
 }
 
-export function f32_vlrelu(x: usize, y: usize, n: i32, alpha: f32): void {
+export function f32Vlrelu(x: usize, y: usize, n: i32, alpha: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const va = f32x4.splat(alpha), z = f32x4.splat(0);
@@ -52,10 +52,10 @@ export function f32_vlrelu(x: usize, y: usize, n: i32, alpha: f32): void {
       v128.store(y + o, v128.bitselect(f32x4.mul(v, va), v, f32x4.lt(v, z)));
     }
   }
-  ref.f32_vlrelu(x + (<usize>i << 2), y + (<usize>i << 2), n - i, alpha);
+  ref.f32Vlrelu(x + (<usize>i << 2), y + (<usize>i << 2), n - i, alpha);
 }
 
-export function f32_vhsigmoid(x: usize, y: usize, n: i32, alpha: f32, beta: f32, timesX: bool): void {
+export function f32Vhsigmoid(x: usize, y: usize, n: i32, alpha: f32, beta: f32, timesX: bool): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const va = f32x4.splat(alpha), vb = f32x4.splat(beta), z = f32x4.splat(0), one = f32x4.splat(1);
@@ -66,10 +66,10 @@ export function f32_vhsigmoid(x: usize, y: usize, n: i32, alpha: f32, beta: f32,
       v128.store(y + o, timesX ? f32x4.mul(v, h) : h);
     }
   }
-  ref.f32_vhsigmoid(x + (<usize>i << 2), y + (<usize>i << 2), n - i, alpha, beta, timesX);
+  ref.f32Vhsigmoid(x + (<usize>i << 2), y + (<usize>i << 2), n - i, alpha, beta, timesX);
 }
 
-export function f32_vsigmoid(x: usize, y: usize, n: i32): void {
+export function f32Vsigmoid(x: usize, y: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const one = f32x4.splat(1), z = f32x4.splat(0);
@@ -88,10 +88,10 @@ export function f32_vsigmoid(x: usize, y: usize, n: i32): void {
     }
     return;
   }
-  ref.f32_vsigmoid(x, y, n);
+  ref.f32Vsigmoid(x, y, n);
 }
 
-export function f32_vtanh(x: usize, y: usize, n: i32): void {
+export function f32Vtanh(x: usize, y: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const one = f32x4.splat(1), sign = i32x4.splat(0x80000000);
@@ -110,5 +110,5 @@ export function f32_vtanh(x: usize, y: usize, n: i32): void {
     }
     return;
   }
-  ref.f32_vtanh(x, y, n);
+  ref.f32Vtanh(x, y, n);
 }

@@ -3,7 +3,7 @@
 // Usually folded into ChannelAffine by src/passes/fold.ts; this op runs an unfolded file.
 import { nIn, nOut, nAttrF, tData, tRank, tDim, needScratch, scratch, fail } from "../graph";
 import { expectShape, dimProd } from "./shape";
-import { f32_vmulcaddc } from "../kernels/f32-vmulcaddc";
+import { f32Vmulcaddc } from "../kernels/f32-vmulcaddc";
 
 export function prepareBatchNorm(n: u32): bool {
   const x = nIn(n, 0);
@@ -35,5 +35,5 @@ export function runBatchNorm(n: u32): void {
   const s = scratch();
   bnAffine(n, c, s);
   const px = tData(x), py = tData(nOut(n, 0)), step = <usize>c * <usize>inner << 2;
-  for (let i = 0; i < batch; i++) f32_vmulcaddc(px + <usize>i * step, py + <usize>i * step, c, inner, s, s + (<usize>c << 2));
+  for (let i = 0; i < batch; i++) f32Vmulcaddc(px + <usize>i * step, py + <usize>i * step, c, inner, s, s + (<usize>c << 2));
 }

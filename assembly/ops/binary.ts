@@ -4,7 +4,7 @@
 import { nIn, nOut, nOpcode, tData, tRank, tDim, tSize, fail } from "../graph";
 import { OP_PRELU, OP_ADD } from "./opcodes";
 import { expectShape } from "./shape";
-import { f32_vbinary } from "../kernels/f32-vbinary";
+import { f32Vbinary } from "../kernels/f32-vbinary";
 
 const DIM = memory.data(24);  // merged axis sizes
 const SA = memory.data(24);   // element strides of A per merged axis (0: broadcast)
@@ -58,7 +58,7 @@ export function runBinary(n: u32): void {
     if (load<i32>(SB + (<usize>j << 2))) { store<i32>(SB + (<usize>j << 2), cb); cb *= d; }
   }
   const pa = tData(a), pb = tData(b), py = tData(y);
-  if (k == 0) { f32_vbinary(op, pa, 0, pb, 0, py, 1); return; }
+  if (k == 0) { f32Vbinary(op, pa, 0, pb, 0, py, 1); return; }
   const len = load<i32>(DIM + (<usize>(k - 1) << 2));
   const ia = load<i32>(SA + (<usize>(k - 1) << 2)), ib = load<i32>(SB + (<usize>(k - 1) << 2));
   const rows = tSize(y) / len;
@@ -71,6 +71,6 @@ export function runBinary(n: u32): void {
       oa += q * load<i32>(SA + (<usize>j << 2));
       ob += q * load<i32>(SB + (<usize>j << 2));
     }
-    f32_vbinary(op, pa + (<usize>oa << 2), ia, pb + (<usize>ob << 2), ib, py + (<usize>(row * len) << 2), len);
+    f32Vbinary(op, pa + (<usize>oa << 2), ia, pb + (<usize>ob << 2), ib, py + (<usize>(row * len) << 2), len);
   }
 }

@@ -1,7 +1,7 @@
 // ChannelAffine: y = x·scale[c] + shift[c] on X[N,C,…] (a BatchNormalization not folded).
 import { nIn, nOut, tData, tRank, tDim, tSize, fail } from "../graph";
 import { expectShape, dimProd } from "./shape";
-import { f32_vmulcaddc } from "../kernels/f32-vmulcaddc";
+import { f32Vmulcaddc } from "../kernels/f32-vmulcaddc";
 
 export function prepareChannelAffine(n: u32): bool {
   const x = nIn(n, 0);
@@ -19,5 +19,5 @@ export function runChannelAffine(n: u32): void {
   const batch = tDim(x, 0), c = tDim(x, 1), inner = dimProd(x, 2, r);
   const px = tData(x), py = tData(nOut(n, 0)), s = tData(nIn(n, 1)), b = tData(nIn(n, 2));
   const step = <usize>c * <usize>inner << 2;
-  for (let i = 0; i < batch; i++) f32_vmulcaddc(px + <usize>i * step, py + <usize>i * step, c, inner, s, b);
+  for (let i = 0; i < batch; i++) f32Vmulcaddc(px + <usize>i * step, py + <usize>i * step, c, inner, s, b);
 }

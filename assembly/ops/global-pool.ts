@@ -2,7 +2,7 @@
 import { nIn, nOut, nOpcode, tData, tRank, tDim, tSize, fail } from "../graph";
 import { OP_GLOBALMAXPOOL } from "./opcodes";
 import { dimProd } from "./shape";
-import { f32_rsum, f32_rmax } from "../kernels/f32-reduce";
+import { f32Rsum, f32Rmax } from "../kernels/f32-reduce";
 
 export function prepareGlobalPool(n: u32): bool {
   const x = nIn(n, 0), y = nOut(n, 0);
@@ -18,6 +18,6 @@ export function runGlobalPool(n: u32): void {
   const inv = <f32>1 / <f32>len;
   for (let i = 0; i < rows; i++) {
     const row = px + (<usize>i * <usize>len << 2);
-    store<f32>(py + (<usize>i << 2), isMax ? f32_rmax(row, len) : f32_rsum(row, len) * inv);
+    store<f32>(py + (<usize>i << 2), isMax ? f32Rmax(row, len) : f32Rsum(row, len) * inv);
   }
 }

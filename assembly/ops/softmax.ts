@@ -2,7 +2,7 @@
 import { nIn, nOut, nOpcode, nAttrI, tData, tRank, tDim, fail } from "../graph";
 import { OP_LOGSOFTMAX } from "./opcodes";
 import { expectShape, dimProd, normAxis } from "./shape";
-import { f32_softmax } from "../kernels/f32-softmax";
+import { f32Softmax } from "../kernels/f32-softmax";
 
 export function prepareSoftmax(n: u32): bool {
   const x = nIn(n, 0);
@@ -18,5 +18,5 @@ export function runSoftmax(n: u32): void {
   const inner = nAttrI(n, 1) ? 1 : dimProd(x, axis + 1, r);
   const px = tData(x), py = tData(nOut(n, 0)), log = nOpcode(n) == OP_LOGSOFTMAX;
   const block = <usize>len * <usize>inner << 2;
-  for (let o = 0; o < outer; o++) f32_softmax(px + <usize>o * block, py + <usize>o * block, len, inner, inner, log);
+  for (let o = 0; o < outer; o++) f32Softmax(px + <usize>o * block, py + <usize>o * block, len, inner, inner, log);
 }

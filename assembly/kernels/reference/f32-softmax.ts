@@ -2,7 +2,7 @@
 
 /** Softmax (or log-softmax) of `cols` adjacent columns, each `len` values `stride` apart:
  *  y = e^(x - max) / Σ, or x - max - ln Σ. */
-export function f32_softmax(x: usize, y: usize, len: i32, stride: i32, cols: i32, log: bool): void {
+export function f32Softmax(x: usize, y: usize, len: i32, stride: i32, cols: i32, log: bool): void {
   const st = <usize>stride << 2;
   for (let c = 0; c < cols; c++) {
     const xc = x + (<usize>c << 2), yc = y + (<usize>c << 2);

@@ -6,7 +6,7 @@
 }
 
 /** y[i] = a[i·sa] op b[i·sb] for element strides sa, sb ∈ {0, 1}. */
-export function f32_vbinary(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
+export function f32Vbinary(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
     store<f32>(y + (<usize>i << 2), apply(op, load<f32>(a + (<usize>(i * sa) << 2)), load<f32>(b + (<usize>(i * sb) << 2))));
   }
