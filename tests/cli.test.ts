@@ -115,17 +115,17 @@ test("eval --json reports accuracy and n; the batch size does not change the res
   assert.equal(batched.batch, 64);
 });
 
-test("demo builds lenet5, converts it and evaluates it in the runtime", () => {
-  const r = cli("demo", "--limit", "50", "--json");
+test("demo converts the committed LeNet-5 baseline and evaluates it in the runtime", () => {
+  const r = cli("demo", "--limit", "500", "--batch", "50", "--json");
   assert.equal(r.code, 0, r.stderr);
   const d = JSON.parse(r.stdout);
-  assert.equal(d.model, "lenet5");
-  assert.equal(d.n, 50);
-  assert.equal(d.trained, false);
-  assert.ok(d.params > 0 && d.macs > 0 && d.accuracy >= 0 && d.accuracy <= 1);
+  assert.match(d.model, /data\/models\/lenet5\.onnx$/);
+  assert.equal(d.n, 500);
+  assert.equal(d.params, 431080);
+  assert.ok(d.accuracy >= 0.98, `trained baseline, accuracy ${d.accuracy}`);
   const text = cli("demo", "--limit", "20");
   assert.match(text.stdout, /conv1\s+Conv/);
-  assert.match(text.stdout, /untrained/);
+  assert.match(text.stdout, /accuracy/);
 });
 
 test("bad input: exit 1 with a one-line message, no stack trace", () => {

@@ -1,21 +1,27 @@
-// slimnet demo (= npm start): a zoo model (default lenet5) → .slim → per-layer table → the
-// 10,000 MNIST test images through the wasm runtime → accuracy and latency.
+// slimnet demo (= npm start): the committed trained baseline (data/models/lenet5.onnx, made by
+// the command in data/models/README.md) → .slim → per-layer table → the 10,000 MNIST test
+// images through the wasm runtime → accuracy and latency.
 import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { loadImageSet } from "../../data/mnist.js";
 import { inspect as inspectSlim } from "../../format/inspect.js";
-import { writeSlim } from "../../format/writer.js";
-import { InputError } from "../../runtime/errors.js";
 import { Model } from "../../runtime/model.js";
-import { ZOO } from "../../zoo/index.js";
 import { intOption, printJson, type Command } from "../command.js";
+import { readModelFile } from "../models.js";
 import { bytes, int } from "../table.js";
 import { evalTable, evaluateModel } from "./eval.js";
 import { layerTable } from "./inspect.js";
 
+/** data/models/ of the package, from src/cli/commands (tsx) or dist/ (bundled CLI). */
+const modelsDir = (): string => {
+  const here = import.meta.url;
+  return fileURLToPath(new URL(here.includes("/src/cli/") ? "../../../data/models/" : "../data/models/", here));
+};
+
 export const demo: Command = {
   name: "demo",
-  summary: "build a zoo model (default lenet5), convert it, and evaluate it on MNIST in the wasm runtime",
-  usage: "[--model lenet5|lenet300] [--limit N] [--batch B] [-o OUT.slim] [--json]",
+  summary: "convert the trained LeNet-5 baseline (or FILE) and evaluate it on MNIST in the wasm runtime",
+  usage: "[--model lenet5|lenet300|FILE.onnx|FILE.slim] [--limit N] [--batch B] [-o OUT.slim] [--json]",
   options: {
     model: { type: "string" },
     limit: { type: "string" },
@@ -25,31 +31,27 @@ export const demo: Command = {
   },
   async run(values) {
     const name = typeof values.model === "string" ? values.model : "lenet5";
-    const build = ZOO[name];
-    if (!build) throw new InputError(`--model ${name}: the zoo has ${Object.keys(ZOO).join(", ")}`);
-    const graph = build();
-    const slim = writeSlim(graph);
-    if (typeof values.out === "string") writeFileSync(values.out, slim);
-    const ins = inspectSlim(slim);
+    const path = /\.(onnx|slim)$/i.test(name) ? name : `${modelsDir()}${name}.onnx`;
+    const file = readModelFile(path);
+    if (typeof values.out === "string") writeFileSync(values.out, file.slim);
+    const ins = inspectSlim(file.slim);
     const set = loadImageSet("mnist", "test");
     const t0 = performance.now();
-    const model = await Model.load(slim);
+    const model = await Model.load(file.slim);
     const loadMs = performance.now() - t0;
     const result = evaluateModel(model, set, intOption(values, "limit", set.n), intOption(values, "batch", 1));
-    const trained = false; // the zoo builds random weights until the trainer (next issue) lands
     if (values.json) {
-      printJson({ model: name, trained, bytes: slim.length, params: ins.params, macs: ins.macs, loadMs, ...result });
+      printJson({ model: path, bytes: file.slim.length, params: ins.params, macs: ins.macs, loadMs, ...result });
       return;
     }
     console.log([
-      `slimnet demo: zoo model ${name} → .slim ${bytes(slim.length)}${typeof values.out === "string" ? ` (written to ${values.out})` : ""}`,
+      `slimnet demo: ${path} (${file.kind}, ${bytes(file.fileBytes)}) → .slim ${bytes(file.slim.length)}` +
+        (typeof values.out === "string" ? ` (written to ${values.out})` : ""),
       "",
       layerTable(ins),
       "",
       `MNIST test set: ${int(result.n)} images, ${model.backend} runtime, loaded in ${loadMs.toFixed(1)} ms`,
       evalTable(result),
-      "",
-      "Note: the weights are untrained (random) until the trainer lands, so accuracy is near chance (~10%).",
     ].join("\n"));
   },
 };
