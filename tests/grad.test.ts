@@ -24,7 +24,7 @@ const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 class Wasm {
   ex: Ex;
-  constructor(bytes: Uint8Array) { this.ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as Ex; }
+  constructor(bytes: Uint8Array<ArrayBuffer>) { this.ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as Ex; }
   f32(ptr: number, n: number) { return new Float32Array(this.ex.memory.buffer, ptr, n); }
   i32(ptr: number, n: number) { return new Int32Array(this.ex.memory.buffer, ptr, n); }
   error() { return new TextDecoder().decode(new Uint8Array(this.ex.memory.buffer, this.ex.errorPtr(), this.ex.errorLen())); }
