@@ -1,10 +1,10 @@
 // End to end in a real browser: examples/browser/ served from 127.0.0.1, Debian's Chromium
-// driven by playwright-core. Draws a 1, a 7 (two strokes) and a 0 with the mouse, asserts the
-// predicted class, and checks the page against Node on the same pixels: the page's 28×28 input
-// equals preprocess.js run in Node on the page's canvas ink, and Model.run in Node on those
-// 784 pixels gives the page's logits bit for bit (probabilities: within 1e-12, Math.exp's
-// last bit may differ between V8s). Screenshots go to
-// test-artifacts/ (gitignored); their paths are printed.
+// driven by playwright-core. Draws a 1, a 7 (two strokes) and a 0 with the mouse and a 4 by
+// touch, asserts the predicted class, and checks the page against Node on the same pixels: the
+// page's 28×28 input equals preprocess.js run in Node on the page's canvas ink, and Model.run in
+// Node on those 784 pixels gives the page's logits bit for bit (probabilities within 1e-12:
+// Math.exp's last bit may differ between V8s). Screenshots go to test-artifacts/ (gitignored);
+// their paths are printed.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -99,19 +99,30 @@ async function runtimeScript(into: string): Promise<string> {
   return "src/runtime bundled by the test (dist/slimnet.iife.js not built yet)";
 }
 
-async function draw(page: Page, strokes: Stroke[]): Promise<void> {
+/** Draws with page.mouse, or with touch events through CDP (a finger on a touch screen). */
+async function draw(page: Page, strokes: Stroke[], by: "mouse" | "touch" = "mouse"): Promise<void> {
   const box = await page.locator("#pad").boundingBox();
   assert.ok(box, "the drawing pad is not visible");
   const at = ([x, y]: [number, number]): [number, number] => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280];
+  const cdp = by === "touch" ? await page.context().newCDPSession(page) : undefined;
+  const touch = (type: string, p?: [number, number]): Promise<unknown> =>
+    cdp!.send("Input.dispatchTouchEvent", { type, touchPoints: p ? [{ x: p[0], y: p[1] }] : [] });
   for (const stroke of strokes) {
-    await page.mouse.move(...at(stroke[0]));
-    await page.mouse.down();
+    if (cdp) await touch("touchStart", at(stroke[0]));
+    else {
+      await page.mouse.move(...at(stroke[0]));
+      await page.mouse.down();
+    }
     for (let i = 1; i < stroke.length; i++) {
       const [x0, y0] = stroke[i - 1], [x1, y1] = stroke[i];
-      await page.mouse.move(...at(stroke[i]), { steps: Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0) / 10)) });
+      const steps = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0) / 10));
+      if (!cdp) await page.mouse.move(...at(stroke[i]), { steps });
+      else for (let k = 1; k <= steps; k++) await touch("touchMove", at([x0 + ((x1 - x0) * k) / steps, y0 + ((y1 - y0) * k) / steps]));
     }
-    await page.mouse.up();
+    if (cdp) await touch("touchEnd");
+    else await page.mouse.up();
   }
+  await cdp?.detach();
 }
 
 test("browser example in Debian Chromium: drawn digits are recognised, and equal Node's run on the same pixels", { timeout: 90_000 }, async (t) => {
@@ -137,6 +148,7 @@ test("browser example in Debian Chromium: drawn digits are recognised, and equal
     args: FLAGS,
     viewport: { width: 800, height: 560 },
     deviceScaleFactor: 1,
+    hasTouch: true,
   });
   const launchMs = performance.now() - t0;
   const problems: string[] = [];
@@ -187,6 +199,19 @@ test("browser example in Debian Chromium: drawn digits are recognised, and equal
           `probability of ${k}: page ${p}, Node ${want[k]}`));
       });
     }
+
+    await t.test("a 4 drawn by touch (two strokes)", async () => {
+      await page.click("#clear");
+      await draw(page, [[[150, 40], [75, 170], [215, 170]], [[180, 95], [180, 245]]], "touch");
+      await page.waitForFunction(() => window.__slimnetLast?.strokes === 2, null, { timeout: 5_000 });
+      const got = (await page.evaluate(() => window.__slimnetLast)) as PageResult;
+      const shot = join(ARTIFACTS, "browser-touch-4.png");
+      await page.screenshot({ path: shot });
+      t.diagnostic(`touch 4: page says ${got.class} (p=${got.probabilities[got.class].toFixed(4)}); screenshot ${relative(ROOT, shot)}`);
+      assert.equal(got.class, 4, `drew a 4 by touch, the page predicted ${got.class}`);
+      const logits = nodeModel.run({ [nodeModel.inputs[0].name]: Float32Array.from(got.input) }).logits.data;
+      assert.deepEqual(got.logits, Array.from(logits));
+    });
 
     const final = join(ARTIFACTS, "browser.png");
     await page.screenshot({ path: final });
