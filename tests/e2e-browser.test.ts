@@ -105,7 +105,7 @@ async function draw(page: Page, strokes: Stroke[], by: "mouse" | "touch" = "mous
   assert.ok(box, "the drawing pad is not visible");
   const at = ([x, y]: [number, number]): [number, number] => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280];
   const cdp = by === "touch" ? await page.context().newCDPSession(page) : undefined;
-  const touch = (type: string, p?: [number, number]): Promise<unknown> =>
+  const touch = (type: "touchStart" | "touchMove" | "touchEnd", p?: [number, number]): Promise<unknown> =>
     cdp!.send("Input.dispatchTouchEvent", { type, touchPoints: p ? [{ x: p[0], y: p[1] }] : [] });
   for (const stroke of strokes) {
     if (cdp) await touch("touchStart", at(stroke[0]));
