@@ -1,4 +1,5 @@
-// npm run build: the wasm targets of asconfig.json (runtime builds, trainer), then the CLI bundle, into dist/.
+// npm run build: the wasm targets of asconfig.json (runtime builds, trainer), runtime.js (wasm2js),
+// the package bundles (one per host, see BUNDLES), their type declarations and the CLI, into dist/.
 // After asc, each runtime module gets its active data segments merged (asc's memory-packing
 // splits the static strings at every zero run: ~340 segments whose headers cost ~1.2 KB gzip;
 // short zero gaps inside one segment cost far less). Only runs of ≥ GAP zeros, such as the
@@ -68,8 +69,100 @@ for (const [target, { outFile, entries }] of Object.entries(config.targets)) {
   if (outFile) mergeDataSegments(outFile);
 }
 
+// dist/runtime.js: runtime.scalar.wasm as plain JS for engines without WebAssembly (QuickJS, IoT
+// hosts). wasm2js decodes its data segments in JS (no atob/TextDecoder); its module-level
+// instance becomes a factory so each Model gets its own memory, like a wasm instance.
+const WASM2JS_FEATURES = ["bulk-memory", "nontrapping-float-to-int", "sign-ext", "mutable-globals"];
+const wasm2jsOut = `dist/.runtime.wasm2js.${process.pid}.js`;
+try {
+  // wasm2js trusts alignment hints (HEAP32[p >> 2]) where wasm tolerates any address; the format
+  // reader's loads are not all aligned, so every access is first made byte-wise (--dealign).
+  const features = WASM2JS_FEATURES.map((f) => `--enable-${f}`);
+  execFileSync("node_modules/.bin/wasm-opt", ["dist/runtime.scalar.wasm", ...features, "--dealign", "-o", `${wasm2jsOut}.wasm`]);
+  execFileSync("node_modules/.bin/wasm2js", [`${wasm2jsOut}.wasm`, ...features, "-O", "-o", wasm2jsOut], { stdio: "inherit" });
+  const js = readFileSync(wasm2jsOut, "utf8");
+  const tail = js.indexOf("var retasmFunc = asmFunc(");
+  if (tail < 0 || /\b(atob|TextDecoder|Buffer)\b/.test(js)) throw new Error("wasm2js output changed shape: check scripts/build.mjs");
+  const factory = `${js.slice(0, tail)}/** A fresh runtime instance (docs/RUNTIME.md exports). */\nexport function instantiate() { return asmFunc({}); }\n`;
+  const { transform } = await import("esbuild");
+  const min = await transform(factory, { minify: true, format: "esm", target: "es2020" });
+  writeFileSync("dist/runtime.js", `// slimnet runtime.scalar.wasm as JavaScript (binaryen wasm2js), for engines without WebAssembly\n${min.code}`);
+} finally {
+  rmSync(wasm2jsOut, { force: true });
+  rmSync(`${wasm2jsOut}.wasm`, { force: true });
+}
+
+// The package bundles: one entry (src/runtime/index.ts), one host file each (src/runtime/host.ts
+// replaced by src/runtime/hosts/<host>.ts: where the runtime files come from on that platform).
+// The IIFE inlines runtime.simd.wasm as ASCII that gzips like the binary (base64 cuts gzip's
+// byte-aligned matches: +6 KB): the 89 commonest byte values are one printable character each,
+// the rest an escape character plus one; no `"`, `\` or `<`, so the file stays plain ASCII and
+// safe in any charset or inline <script>. The generated module decodes to a Uint8Array at load.
+const ALPHABET = [...Array(95).keys()].map((i) => i + 32).filter((c) => c !== 34 && c !== 92 && c !== 60);
+function asciiWasmModule(bytes) {
+  const counts = new Array(256).fill(0);
+  for (const b of bytes) counts[b]++;
+  const order = [...counts.keys()].sort((a, b) => counts[b] - counts[a] || a - b);
+  const direct = ALPHABET.length - 3, code = new Array(256);
+  order.forEach((b, k) => {
+    const esc = k - direct;
+    code[b] = k < direct ? String.fromCharCode(ALPHABET[k])
+      : String.fromCharCode(ALPHABET[direct + Math.floor(esc / ALPHABET.length)], ALPHABET[esc % ALPHABET.length]);
+  });
+  const text = Array.from(bytes, (b) => code[b]).join("");
+  const hex = order.map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `const order = "${hex}", text = "${text}", A = [], at = new Uint8Array(128);
+for (let c = 32; c < 127; c++) if (c !== 34 && c !== 92 && c !== 60) at[c] = A.push(c) - 1;
+const D = A.length - 3, value = new Uint8Array(256), out = new Uint8Array(${bytes.length});
+for (let k = 0; k < 256; k++) value[k] = parseInt(order.slice(2 * k, 2 * k + 2), 16);
+for (let i = 0, j = 0; i < text.length; i++) {
+  let k = at[text.charCodeAt(i)];
+  if (k >= D) k = D + (k - D) * A.length + at[text.charCodeAt(++i)];
+  out[j++] = value[k];
+}
+export default out;\n`;
+}
+const inlineWasm = {
+  name: "inline-wasm",
+  setup(b) {
+    b.onResolve({ filter: /\.wasm$/ }, (a) => ({ path: fileURLToPath(new URL(a.path, `file://${a.resolveDir}/`)), namespace: "inline-wasm" }));
+    b.onLoad({ filter: /.*/, namespace: "inline-wasm" }, (a) => ({ contents: asciiWasmModule(readFileSync(a.path)), loader: "js" }));
+  },
+};
+
+const BUNDLES = [
+  { outfile: "dist/slimnet.mjs", host: "esm", format: "esm", platform: "neutral", external: ["./runtime.js"] },
+  {
+    outfile: "dist/slimnet.cjs", host: "esm", format: "cjs", platform: "node", external: ["./runtime.js"],
+    define: { "import.meta.url": "__slimnetUrl" },
+    banner: { js: 'var __slimnetUrl = require("node:url").pathToFileURL(__filename).href;' },
+  },
+  { outfile: "dist/slimnet.iife.js", host: "iife", format: "iife", globalName: "slimnet", platform: "browser", plugins: [inlineWasm] },
+  { outfile: "dist/slimnet.workerd.mjs", host: "workerd", format: "esm", platform: "neutral", external: ["./runtime.simd.wasm"] },
+];
+const esbuild = await import("esbuild");
+for (const { host, plugins = [], ...options } of BUNDLES) {
+  const hostFile = fileURLToPath(new URL(`../src/runtime/hosts/${host}.ts`, import.meta.url));
+  await esbuild.build({
+    entryPoints: ["src/runtime/index.ts"], bundle: true, minify: true, target: "es2022",
+    logLevel: "warning", ...options,
+    plugins: [...plugins, {
+      name: "host",
+      setup: (b) => b.onResolve({ filter: /^\.\/host\.js$/ }, () => ({ path: hostFile })),
+    }],
+  });
+}
+
+// Type declarations of the package entry: tsc's per-module .d.ts in dist/types/, one re-export.
+rmSync("dist/types", { recursive: true, force: true });
+execFileSync("npx", [
+  "tsc", "src/runtime/index.ts", "--declaration", "--emitDeclarationOnly", "--outDir", "dist/types",
+  "--target", "ES2022", "--module", "NodeNext", "--moduleResolution", "NodeNext", "--strict", "--skipLibCheck",
+  "--types", "node", "--lib", "ES2022,DOM",
+], { stdio: "inherit" });
+writeFileSync("dist/slimnet.d.ts", 'export * from "./types/index.js";\n');
+
 if (existsSync("src/cli/main.ts")) {
-  const esbuild = await import("esbuild");
   await esbuild.build({
     entryPoints: ["src/cli/main.ts"],
     outfile: "dist/cli.js",

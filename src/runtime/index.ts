@@ -2,5 +2,5 @@
 export { Model } from "./model.js";
 export type { Feed, LoadOptions, ModelSource, TensorInfo, TensorValue } from "./model.js";
 export { hasSimd } from "./wasm.js";
-export type { WasmSource } from "./wasm.js";
+export type { Backend, WasmSource } from "./wasm.js";
 export { FormatError, InputError, ShapeError, SlimnetError, UnsupportedError } from "./errors.js";

@@ -2,8 +2,8 @@
 // One Model owns one runtime instance (its own memory and arena); the arena is re-planned only
 // when the batch changes.
 import { FormatError, InputError, SlimnetError, UnsupportedError } from "./errors.js";
-import { fetchBytes, hasSimd, instantiateRuntime, isNode, readLocalFile, responseBytes } from "./wasm.js";
-import type { RuntimeExports, WasmSource } from "./wasm.js";
+import { chooseBackend, decodeUtf8, fetchBytes, instantiateRuntime, isNode, readLocalFile, responseBytes } from "./wasm.js";
+import type { Backend, RuntimeExports, WasmSource } from "./wasm.js";
 
 /**
  * A graph input or output. In a batch-dynamic model dim 0 is the batch and is shown as -1
@@ -41,7 +41,6 @@ const DEFAULT_MAX_ARENA_BYTES = 2 ** 30;
 
 const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 const fmtShape = (shape: readonly number[]): string => `[${shape.join(",")}]`;
-const utf8 = new TextDecoder();
 
 export class Model {
   readonly inputs: readonly TensorInfo[];
@@ -50,8 +49,8 @@ export class Model {
   readonly batchDynamic: boolean;
   /** Multiply-accumulates of one run at batch 1. */
   readonly macs: number;
-  /** Which runtime build runs this model. */
-  readonly backend: "simd" | "scalar" | "custom";
+  /** Which runtime build runs this model: "js" is the wasm2js build, for engines without WebAssembly. */
+  readonly backend: Backend;
 
   #rt: RuntimeExports;
   #inputIds: number[];
@@ -83,8 +82,7 @@ export class Model {
     new Uint8Array(rt.memory.buffer, ptr, bytes.byteLength).set(bytes);
     if (rt.load(bytes.byteLength, maxElements, maxArena) !== 0) throw fileError(rt);
     if (rt.plan(1) !== 0) throw fileError(rt);
-    const backend = options.wasm !== undefined ? "custom" : options.simd ?? hasSimd() ? "simd" : "scalar";
-    return new Model(rt, backend);
+    return new Model(rt, chooseBackend(options));
   }
 
   /** Runs the model; returns a copy of every output by name. */
@@ -174,7 +172,7 @@ export class Model {
 
   #name(id: number): string {
     const rt = this.#rt;
-    return utf8.decode(new Uint8Array(rt.memory.buffer, rt.tensorNamePtr(id), rt.tensorNameLen(id)));
+    return decodeUtf8(new Uint8Array(rt.memory.buffer, rt.tensorNamePtr(id), rt.tensorNameLen(id)));
   }
 
   #error(): string {
@@ -187,7 +185,7 @@ export class Model {
 }
 
 function runtimeMessage(rt: RuntimeExports): string {
-  const text = utf8.decode(new Uint8Array(rt.memory.buffer, rt.errorPtr(), rt.errorLen()));
+  const text = decodeUtf8(new Uint8Array(rt.memory.buffer, rt.errorPtr(), rt.errorLen()));
   return text || "unknown runtime error";
 }
 

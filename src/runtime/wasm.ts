@@ -1,11 +1,15 @@
-// Everything that depends on the host: SIMD probing, finding and compiling runtime.*.wasm,
-// reading local files in Node. Node-only modules are reached through a dynamic import of a
-// computed specifier, so browsers, Workers and bundlers never see `node:fs`.
+// Everything that depends on the engine: SIMD probing, compiling runtime.*.wasm (or the wasm2js
+// build where WebAssembly does not exist), reading local files in Node, decoding UTF-8 without
+// TextDecoder. Where the runtime files are is the host's business (./host.ts, replaced per
+// bundle by src/runtime/hosts/*.ts in scripts/build.mjs). Node-only modules are reached through
+// a dynamic import of a computed specifier, so browsers, Workers and bundlers never see `node:fs`.
 import { SlimnetError } from "./errors.js";
+import { jsRuntime, wasmSource } from "./host.js";
 
 /** The raw-pointer ABI of docs/RUNTIME.md. */
 export interface RuntimeExports {
-  memory: WebAssembly.Memory;
+  /** A WebAssembly.Memory, or wasm2js's stand-in: only `buffer` is used. */
+  memory: { readonly buffer: ArrayBuffer };
   reserve(fileBytes: number): number;
   load(fileBytes: number, maxTensorElements: number, maxArenaBytes: number): number;
   plan(batch: number): number;
@@ -27,6 +31,14 @@ export interface RuntimeExports {
 
 export type WasmSource = WebAssembly.Module | BufferSource | URL;
 
+/** dist/runtime.js: runtime.scalar.wasm as plain JS (wasm2js); each call is a fresh instance. */
+export interface JsRuntime {
+  instantiate(): RuntimeExports;
+}
+
+/** Which runtime build a load uses. */
+export type Backend = "simd" | "scalar" | "js" | "custom";
+
 // 70 bytes: v128.load, f32x4.splat, f32x4.mul, v128.const, f32x4.add, f32x4.extract_lane —
 // the SIMD opcodes the kernels emit. Engines without SIMD reject it in validate().
 const SIMD_PROBE = new Uint8Array([
@@ -38,14 +50,28 @@ const SIMD_PROBE = new Uint8Array([
 let simdSupported: boolean | undefined;
 /** True when the engine validates the SIMD opcodes runtime.simd.wasm uses. */
 export function hasSimd(): boolean {
-  simdSupported ??= typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+  simdSupported ??= hasWebAssembly() && WebAssembly.validate(SIMD_PROBE);
   return simdSupported;
+}
+
+const hasWebAssembly = (): boolean => typeof WebAssembly === "object";
+
+/** `wasm` given → custom; no WebAssembly → js (wasm2js); else SIMD unless absent or `simd: false`. */
+export function chooseBackend(options: { wasm?: WasmSource; simd?: boolean }): Backend {
+  if (options.wasm !== undefined) return "custom";
+  if (!hasWebAssembly()) {
+    if (options.simd) throw new SlimnetError("simd: true was requested but this engine has no WebAssembly");
+    return "js";
+  }
+  const simd = options.simd ?? hasSimd();
+  if (simd && !hasSimd()) throw new SlimnetError("simd: true was requested but this engine has no WebAssembly SIMD");
+  return simd ? "simd" : "scalar";
 }
 
 export const isNode = (): boolean =>
   typeof process === "object" && typeof process.versions?.node === "string";
 
-const nodeModule = <T>(name: string): Promise<T> => import(/* @vite-ignore */ name) as Promise<T>;
+export const nodeModule = <T>(name: string): Promise<T> => import(/* @vite-ignore */ name) as Promise<T>;
 
 /** Reads a local file in Node (a path or a file: URL). */
 export async function readLocalFile(path: string | URL): Promise<Uint8Array<ArrayBuffer>> {
@@ -77,31 +103,6 @@ export async function responseBytes(response: Response): Promise<Uint8Array<Arra
   return new Uint8Array(await response.arrayBuffer());
 }
 
-// import.meta.url is absent in IIFE bundles (which inline the wasm and pass it as options.wasm).
-const here = (): string | undefined => {
-  try {
-    return import.meta.url;
-  } catch {
-    return undefined;
-  }
-};
-
-/** Default runtime bytes: next to this module (dist/) or, when running from src/, in ../../dist/. */
-async function defaultWasmBytes(simd: boolean): Promise<Uint8Array<ArrayBuffer>> {
-  const file = simd ? "runtime.simd.wasm" : "runtime.scalar.wasm";
-  const base = here();
-  if (!base) throw new SlimnetError(`no runtime given: pass options.wasm (${file})`);
-  const candidates = [new URL(`./${file}`, base), new URL(`../../dist/${file}`, base)];
-  if (!isNode()) return fetchBytes(candidates[0]);
-  const fs = await nodeModule<typeof import("node:fs")>("node:fs");
-  const found = candidates.find((u) => fs.existsSync(u));
-  if (!found) {
-    const paths = candidates.map((u) => decodeURIComponent(u.pathname)).join(" or ");
-    throw new SlimnetError(`${file} not found at ${paths}: run \`npm run build\``);
-  }
-  return readLocalFile(found);
-}
-
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
   const bytes = source instanceof URL ? await fetchBytes(source) : source;
@@ -114,26 +115,24 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
 
 const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
 
-/**
- * Compiles (once per flavour) and instantiates a fresh runtime. `simd` forces the flavour;
- * by default SIMD is used when the engine has it.
- */
+/** Compiles (once per flavour) and instantiates a fresh runtime of the backend chooseBackend picks. */
 export async function instantiateRuntime(options: { wasm?: WasmSource; simd?: boolean }): Promise<RuntimeExports> {
+  const backend = chooseBackend(options);
+  if (backend === "js") return (await jsRuntime()).instantiate();
   let module: WebAssembly.Module;
   if (options.wasm !== undefined) {
     module = await compile(options.wasm);
   } else {
-    const simd = options.simd ?? hasSimd();
-    if (simd && !hasSimd()) throw new SlimnetError("simd: true was requested but this engine has no WebAssembly SIMD");
+    const simd = backend === "simd";
     let pending = compiled.get(simd);
     if (!pending) {
-      pending = defaultWasmBytes(simd).then(compile);
+      pending = wasmSource(simd).then(compile);
       pending.catch(() => compiled.delete(simd));
       compiled.set(simd, pending);
     }
     module = await pending;
   }
-  let memory: WebAssembly.Memory | undefined;
+  let memory: RuntimeExports["memory"] | undefined;
   const abort = (msg: number, file: number, line: number, column: number): never => {
     throw new SlimnetError(`runtime aborted: ${readString(memory, msg)} (${readString(memory, file)}:${line}:${column})`);
   };
@@ -143,8 +142,21 @@ export async function instantiateRuntime(options: { wasm?: WasmSource; simd?: bo
   return exports;
 }
 
+const utf8 = typeof TextDecoder === "function" ? new TextDecoder() : undefined;
+/** UTF-8 bytes → string; engines without TextDecoder (QuickJS, IoT hosts) go through decodeURIComponent. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  if (utf8) return utf8.decode(bytes);
+  let escaped = "";
+  for (const b of bytes) escaped += (b < 16 ? "%0" : "%") + b.toString(16);
+  try {
+    return decodeURIComponent(escaped);
+  } catch {
+    return String.fromCharCode(...bytes);
+  }
+}
+
 // AssemblyScript strings are UTF-16 with their byte length at ptr - 4.
-function readString(memory: WebAssembly.Memory | undefined, ptr: number): string {
+function readString(memory: RuntimeExports["memory"] | undefined, ptr: number): string {
   if (!memory || !ptr) return "?";
   const len = new Uint32Array(memory.buffer, ptr - 4, 1)[0] >>> 1;
   return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, len));
