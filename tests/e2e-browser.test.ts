@@ -7,7 +7,7 @@
 // their paths are printed.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { test } from "node:test";
@@ -67,38 +67,6 @@ const DIGITS: Array<{ digit: number; strokes: Stroke[] }> = [
   },
 ];
 
-/** The IIFE for the page: dist/slimnet.iife.js, or (until the build makes it) our own bundle. */
-async function runtimeScript(into: string): Promise<string> {
-  const dist = join(ROOT, "dist", "slimnet.iife.js");
-  if (existsSync(dist)) {
-    copyFileSync(dist, into);
-    return "dist/slimnet.iife.js";
-  }
-  const esbuild = await import("esbuild");
-  await esbuild.build({
-    stdin: {
-      contents: [
-        'import { Model as Base } from "./src/runtime/index.ts";',
-        'import wasm from "./dist/runtime.simd.wasm";',
-        'export * from "./src/runtime/index.ts";',
-        "export const Model = { load: (source, options = {}) => Base.load(source, { wasm, ...options }) };",
-      ].join("\n"),
-      resolveDir: ROOT,
-      sourcefile: "slimnet-iife-entry.ts",
-      loader: "ts",
-    },
-    outfile: into,
-    bundle: true,
-    format: "iife",
-    globalName: "slimnet",
-    platform: "browser",
-    target: "es2022",
-    loader: { ".wasm": "binary" },
-    logLevel: "error",
-  });
-  return "src/runtime bundled by the test (dist/slimnet.iife.js not built yet)";
-}
-
 /** Draws with page.mouse, or with touch events through CDP (a finger on a touch screen). */
 async function draw(page: Page, strokes: Stroke[], by: "mouse" | "touch" = "mouse"): Promise<void> {
   const box = await page.locator("#pad").boundingBox();
@@ -134,7 +102,10 @@ test("browser example in Debian Chromium: drawn digits are recognised, and equal
   assert.ok(existsSync(cli), "dist/cli.js is missing: run `npm run build` first");
   const slimPath = join(tmp, "lenet5.slim");
   execFileSync(process.execPath, [cli, "convert", join(ROOT, "data", "models", "lenet5.onnx"), "-o", slimPath], { cwd: ROOT });
-  const runtimeFrom = await runtimeScript(join(tmp, "slimnet.iife.js"));
+  // The page loads the build itself: dist/slimnet.iife.js (SIMD wasm inlined, global `slimnet`).
+  const iife = join(ROOT, "dist", "slimnet.iife.js");
+  assert.ok(existsSync(iife), "dist/slimnet.iife.js is missing: run `npm run build` first");
+  copyFileSync(iife, join(tmp, "slimnet.iife.js"));
   const prep = (await import(pathToFileURL(join(EXAMPLE, "preprocess.js")).href)) && (globalThis as unknown as { mnistPreprocess: Preprocess }).mnistPreprocess;
   const nodeModel = await Model.load(readFileSync(slimPath));
   const server = await serveStatic([tmp, EXAMPLE]);
@@ -162,7 +133,7 @@ test("browser example in Debian Chromium: drawn digits are recognised, and equal
     const loadError = await page.evaluate(() => window.__slimnetError);
     assert.equal(loadError, undefined, `the page could not load the model: ${loadError}`);
     const loadMs = performance.now() - t1;
-    t.diagnostic(`runtime: ${runtimeFrom}; Chromium ${context.browser()?.version() ?? "?"} launched in ${launchMs.toFixed(0)} ms, page + model ready in ${loadMs.toFixed(0)} ms`);
+    t.diagnostic(`dist/slimnet.iife.js (${(statSync(iife).size / 1024).toFixed(1)} KB); Chromium ${context.browser()?.version() ?? "?"} launched in ${launchMs.toFixed(0)} ms, page + model ready in ${loadMs.toFixed(0)} ms`);
 
     for (const { digit, strokes } of DIGITS) {
       await t.test(`a drawn ${digit} (${strokes.length} stroke${strokes.length > 1 ? "s" : ""})`, async () => {
