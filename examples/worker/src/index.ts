@@ -1,9 +1,10 @@
 // slimnet MNIST classifier as a Cloudflare Worker: POST /predict with 784 floats (JSON) or a
 // 28×28 PNG → { class, probabilities, exit, ms }. The model is loaded once per isolate.
-import { Model } from "../../../src/runtime/index.js";
-// Workers cannot compile wasm from bytes: the runtime comes in as a compiled module
-// (CompiledWasm rule) and the model as raw bytes (Data rule), both bundled by wrangler.
-import wasm from "../../../dist/runtime.simd.wasm";
+// "slimnet" resolves through the package's `workerd` export condition to dist/slimnet.workerd.mjs,
+// which imports runtime.simd.wasm as a compiled WebAssembly.Module (Workers cannot compile wasm
+// from bytes). Inside this repository that is a self-reference; elsewhere, `npm install slimnet`.
+import { Model } from "slimnet";
+// The model comes in as raw bytes (the Data rule in wrangler.toml).
 import slim from "../model/lenet5.slim";
 import { decodePng, PngError } from "./png.js";
 
@@ -20,7 +21,7 @@ class BadRequest extends Error {
 let loading: Promise<Model> | undefined;
 /** One Model per isolate; a failed load is retried by the next request. */
 function model(): Promise<Model> {
-  loading ??= Model.load(slim, { wasm }).catch((e) => {
+  loading ??= Model.load(slim).catch((e) => {
     loading = undefined;
     throw e;
   });
