@@ -1,8 +1,4 @@
-// Module types of the bundle rules in wrangler.toml.
-declare module "*.wasm" {
-  const module: WebAssembly.Module;
-  export default module;
-}
+// The model file, bundled by the Data rule in wrangler.toml as an ArrayBuffer.
 declare module "*.slim" {
   const bytes: ArrayBuffer;
   export default bytes;
