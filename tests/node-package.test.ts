@@ -5,12 +5,15 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 
 const work = mkdtempSync(join(tmpdir(), "slimnet-pack-"));
+// Under `npm test`, PATH starts with node_modules/.bin, which holds an old npm 6 brought in by a
+// dev dependency; a newcomer has only the system npm/npx, so children get PATH without those.
+const env = { ...process.env, PATH: (process.env.PATH ?? "").split(delimiter).filter((p) => !p.endsWith(join("node_modules", ".bin"))).join(delimiter) };
 const sh = (cmd: string, args: string[], cwd = work): string =>
-  execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
+  execFileSync(cmd, args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
 
 before(() => {
   const [{ filename }] = JSON.parse(sh("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], resolve(".")));
