@@ -72,6 +72,9 @@ test("convert writes a .slim file the runtime loads", async () => {
   assert.equal(bytes.subarray(0, 4).toString(), "SLIM");
   const model = await Model.load(bytes);
   assert.deepEqual(model.inputs[0].shape, [-1, 784]);
+  const nested = join(tmp, "new", "folder", "means.slim");
+  assert.equal(cli("convert", ONNX, "-o", nested).code, 0, "-o into a folder that does not exist yet");
+  assert.deepEqual(readFileSync(nested), bytes);
 });
 
 test("inspect --json has bytes, params, macs and layers, for .slim and .onnx", () => {

@@ -1,6 +1,6 @@
 // Model files as the CLI sees them: a .slim file, or an .onnx file converted on the fly.
-import { readFileSync } from "node:fs";
-import { extname } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, extname } from "node:path";
 import { writeSlim } from "../format/writer.js";
 import { importOnnx } from "../import/onnx.js";
 import { InputError, SlimnetError } from "../runtime/errors.js";
@@ -20,6 +20,16 @@ export function readBytes(path: string): Uint8Array {
     return readFileSync(path);
   } catch (e) {
     throw new InputError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+}
+
+/** Writes an output file, creating its folder first (as `-o build/x.slim` users expect). */
+export function writeBytes(path: string, bytes: Uint8Array): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, bytes);
+  } catch (e) {
+    throw new InputError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
 }
 

@@ -1,8 +1,7 @@
 // slimnet convert IN.onnx -o OUT.slim
-import { writeFileSync } from "node:fs";
 import { InputError } from "../../runtime/errors.js";
 import { onePositional, printJson, type Command } from "../command.js";
-import { readModelFile } from "../models.js";
+import { readModelFile, writeBytes } from "../models.js";
 import { bytes } from "../table.js";
 
 export const convert: Command = {
@@ -18,11 +17,7 @@ export const convert: Command = {
     const out = typeof values.out === "string" ? values.out : input.replace(/\.onnx$/i, "") + ".slim";
     if (out === input) throw new InputError(`convert would overwrite ${input}; give -o OUT.slim`);
     const file = readModelFile(input);
-    try {
-      writeFileSync(out, file.slim);
-    } catch (e) {
-      throw new InputError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-    }
+    writeBytes(out, file.slim);
     const summary = { input, output: out, inputBytes: file.fileBytes, outputBytes: file.slim.length };
     if (values.json) printJson(summary);
     else console.log(`${input} (${bytes(file.fileBytes)}) → ${out} (${bytes(file.slim.length)})`);

@@ -1,13 +1,12 @@
 // slimnet demo (= npm start): the committed trained baseline (data/models/lenet5.onnx, made by
 // the command in data/models/README.md) → .slim → per-layer table → the 10,000 MNIST test
 // images through the wasm runtime → accuracy and latency.
-import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadImageSet } from "../../data/mnist.js";
 import { inspect as inspectSlim } from "../../format/inspect.js";
 import { Model } from "../../runtime/model.js";
 import { intOption, printJson, type Command } from "../command.js";
-import { readModelFile } from "../models.js";
+import { readModelFile, writeBytes } from "../models.js";
 import { bytes, int } from "../table.js";
 import { evalTable, evaluateModel } from "./eval.js";
 import { layerTable } from "./inspect.js";
@@ -33,7 +32,7 @@ export const demo: Command = {
     const name = typeof values.model === "string" ? values.model : "lenet5";
     const path = /\.(onnx|slim)$/i.test(name) ? name : `${modelsDir()}${name}.onnx`;
     const file = readModelFile(path);
-    if (typeof values.out === "string") writeFileSync(values.out, file.slim);
+    if (typeof values.out === "string") writeBytes(values.out, file.slim);
     const ins = inspectSlim(file.slim);
     const set = loadImageSet("mnist", "test");
     const t0 = performance.now();

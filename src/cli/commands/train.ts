@@ -1,7 +1,6 @@
 // slimnet train --arch NAME --data mnist|DIR|FILE.csv --epochs N -o OUT.onnx|OUT.slim: trains a
 // zoo model in trainer.wasm, prints one row per epoch, folds it (BatchNormalization, Dropout)
 // and saves it; the saved model is what the final test accuracy is measured on (in the runtime).
-import { writeFileSync } from "node:fs";
 import { extname } from "node:path";
 import { fromImageSet, head, labeled, type Labeled } from "../../data/batches.js";
 import { readCsv } from "../../data/csv.js";
@@ -18,6 +17,7 @@ import type { ScheduleConfig } from "../../train/schedule.js";
 import { Trainer } from "../../train/trainer.js";
 import { ZOO } from "../../zoo/index.js";
 import { intOption, printJson, type Command, type Values } from "../command.js";
+import { writeBytes } from "../models.js";
 import { evaluateModel } from "./eval.js";
 import { bytes, table } from "../table.js";
 
@@ -102,11 +102,7 @@ export const train: Command = {
     const deployed = trainer.toGraph();
     fold(deployed);
     const file = /\.onnx$/i.test(out) ? exportOnnx(deployed) : writeSlim(deployed);
-    try {
-      writeFileSync(out, file);
-    } catch (e) {
-      throw new InputError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-    }
+    writeBytes(out, file);
     let testResult: { n: number; correct: number; accuracy: number } | undefined;
     if (test) {
       const model = await Model.load(writeSlim(deployed));
