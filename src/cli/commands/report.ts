@@ -18,13 +18,13 @@ export const report: Command = {
   summary: "self-contained HTML report: summary, per-layer table and charts, accuracy with --data",
   usage: "FILE -o report.html [--data mnist|DIR] [--limit N]",
   options: {
-    output: { type: "string", short: "o" },
+    out: { type: "string", short: "o" },
     data: { type: "string" },
     limit: { type: "string" },
   },
   async run(values, positionals) {
     const path = onePositional(this, positionals);
-    const out = values.output;
+    const out = values.out;
     if (typeof out !== "string") throw new InputError(`report needs -o FILE.html; usage: slimnet report ${this.usage}`);
     if (values.limit !== undefined && values.data === undefined) throw new InputError("--limit needs --data");
     const file = readModelFile(path);
