@@ -12,6 +12,7 @@ import { decodeTensor } from "../import/onnx-values.js";
 import { InputError, SlimnetError, UnsupportedError } from "../runtime/errors.js";
 import { Model, type Feed } from "../runtime/model.js";
 import { printJson } from "./command.js";
+import { progress } from "./progress.js";
 import { convertOnnx, readBytes } from "./models.js";
 import { table } from "./table.js";
 
@@ -113,7 +114,12 @@ async function main(): Promise<void> {
   const tests = findTests(positionals[0]).filter((d) => !values.filter || d.includes(values.filter));
   if (tests.length === 0) throw new InputError(`${positionals[0]}: no test folders with model.onnx`);
   const results: CaseResult[] = [];
-  for (const dir of tests) results.push(await runCase(dir));
+  const bar = progress("conformance", tests.length);
+  for (const dir of tests) {
+    results.push(await runCase(dir));
+    bar.update(results.length, `${results.filter((r) => r.status === "fail").length} fail`);
+  }
+  bar.stop();
   const count = (s: CaseResult["status"]): number => results.filter((r) => r.status === s).length;
   const totals = { tests: results.length, pass: count("pass"), fail: count("fail"), unsupported: count("unsupported") };
   if (values.json) {
