@@ -137,7 +137,7 @@ const BUNDLES = [
     define: { "import.meta.url": "__slimnetUrl" },
     banner: { js: 'var __slimnetUrl = require("node:url").pathToFileURL(__filename).href;' },
   },
-  { outfile: "dist/slimnet.iife.js", host: "iife", format: "iife", globalName: "slimnet", platform: "browser", plugins: [inlineWasm] },
+  { outfile: "dist/slimnet.iife.js", host: "iife", format: "iife", platform: "browser", plugins: [inlineWasm], entryPoints: ["src/runtime/global.ts"] },
   { outfile: "dist/slimnet.workerd.mjs", host: "workerd", format: "esm", platform: "neutral", external: ["./runtime.simd.wasm"] },
 ];
 const esbuild = await import("esbuild");
