@@ -5,7 +5,7 @@ import { nIn, nInCount, nOut, nAttrI, tRank, tDim, tSize } from "../graph";
 import { dimProd, normAxis } from "../ops/shape";
 import { gradPtr, wantGrad } from "./state";
 import { addTo } from "./act";
-import { source } from "../ops/pad";
+import { sourceIndex } from "../ops/pad";
 
 export function gradReshape(n: u32): void {
   const x = nIn(n, 0);
@@ -50,16 +50,8 @@ export function gradPad(n: u32): void {
   if (!wantGrad(x)) return;
   const gx = gradPtr(x), gy = gradPtr(y), total = tSize(y);
   for (let e = 0; e < total; e++) {
-    let rest = e, src = 0, stride = 1, inside = true;
-    for (let j = r - 1; j >= 0; j--) {
-      const od = tDim(y, j), o = rest % od;
-      rest /= od;
-      const i = source(o, nAttrI(n, 2 + j), tDim(x, j), mode);
-      if (i < 0) { inside = false; break; }
-      src += i * stride;
-      stride *= tDim(x, j);
-    }
-    if (!inside) continue;
+    const src = sourceIndex(n, x, y, e, r - 1, 1, mode);
+    if (src < 0) continue;
     const p = gx + (<usize>src << 2);
     store<f32>(p, load<f32>(p) + load<f32>(gy + (<usize>e << 2)));
   }

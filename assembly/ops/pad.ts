@@ -33,6 +33,21 @@ export function preparePad(n: u32): bool {
   return true;
 }
 
+/** Input element index feeding output index `index` of axes 0..last (whose trailing stride is
+ *  `stride`), or -1 when it falls in constant padding. Shared by runPad (rows) and gradPad. */
+export function sourceIndex(n: u32, x: u32, y: u32, index: i32, last: i32, stride: i32, mode: i32): i32 {
+  let rest = index, src = 0;
+  for (let j = last; j >= 0; j--) {
+    const od = tDim(y, j), o = rest % od;
+    rest /= od;
+    const i = source(o, nAttrI(n, 2 + j), tDim(x, j), mode);
+    if (i < 0) return -1;
+    src += i * stride;
+    stride *= tDim(x, j);
+  }
+  return src;
+}
+
 export function runPad(n: u32): void {
   const x = nIn(n, 0), y = nOut(n, 0), r = tRank(x), mode = nAttrI(n, 0);
   const value = nAttrF(n, 1), px = tData(x), py = tData(y);
@@ -41,16 +56,8 @@ export function runPad(n: u32): void {
   const rows = tSize(y) / len;
   for (let row = 0; row < rows; row++) {
     const dst = py + (<usize>(row * len) << 2);
-    let rest = row, src = 0, stride = d, inside = true;
-    for (let j = r - 2; j >= 0; j--) {
-      const od = tDim(y, j), o = rest % od;
-      rest /= od;
-      const i = source(o, nAttrI(n, 2 + j), tDim(x, j), mode);
-      if (i < 0) { inside = false; break; }
-      src += i * stride;
-      stride *= tDim(x, j);
-    }
-    if (!inside) {
+    const src = sourceIndex(n, x, y, row, r - 2, d, mode);
+    if (src < 0) {
       for (let i = 0; i < len; i++) store<f32>(dst + (<usize>i << 2), value);
       continue;
     }
