@@ -20,6 +20,8 @@ export interface FitOptions {
   teacher?: (x: Float32Array, n: number) => Float32Array;
   /** Show the progress bar on stderr (default true; it is silent when stderr is no terminal). */
   progress?: boolean;
+  /** Prefix of the progress bar's label (e.g. "step 2/5"). */
+  label?: string;
   onEpoch?: (e: EpochStats) => void;
 }
 
@@ -46,7 +48,7 @@ export function fit(trainer: Trainer, data: Labeled, o: FitOptions): EpochStats[
   const lrAt = schedule(o.schedule ?? { kind: "constant" }, trainer.optimizer.config.lr, o.epochs, steps);
   const history: EpochStats[] = [];
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
-    const bar = o.progress === false ? undefined : progress(`epoch ${epoch}/${o.epochs}`, steps * B);
+    const bar = o.progress === false ? undefined : progress(`${o.label ? `${o.label} ` : ""}epoch ${epoch}/${o.epochs}`, steps * B);
     const t0 = performance.now();
     let loss = 0, correct = 0, done = 0;
     for (const b of batches(train, B, permutation(train.n, seed + epoch))) {

@@ -27,7 +27,10 @@ export interface TrainerOptions {
   outputWeights?: number[];
   /** Constant tensors the optimizer leaves alone. */
   frozen?: Iterable<string>;
-  /** Hooks by tensor name (see hooks.ts). */
+  /**
+   * Hooks by tensor name (see hooks.ts). A constant tagged "csr" (pruned) without one gets a
+   * mask hook keeping its zeros zero (mask = data ≠ 0).
+   */
   hooks?: Record<string, Hook>;
   /** trainer.wasm bytes or module (default: dist/trainer.wasm). */
   wasm?: WasmSource;
@@ -49,6 +52,12 @@ export interface EvalResult {
 }
 
 const utf8 = new TextDecoder();
+
+/** The graph with every constant tagged f32 (the tensors' data shared, not copied). */
+export function denseCopy(g: Graph): Graph {
+  const tensors = new Map([...g.tensors].map(([k, t]) => [k, t.data ? { ...t, encoding: "f32" as const } : t]));
+  return { ...g, tensors };
+}
 
 export class Trainer {
   readonly graph: Graph;
@@ -110,7 +119,8 @@ export class Trainer {
       if (!t.data || frozen.has(name) || stats.has(name)) continue;
       const id = this.#id(name);
       const slot: WeightSlot = { name, shape: t.shape, n: t.data.length, w: w.tensorData(id), g: w.gradData(id) };
-      const hooked = hooks[name] ? install(w, slot, hooks[name]) : undefined;
+      const hook = hooks[name] ?? (t.encoding === "csr" ? { kind: "mask", mask: t.data } : undefined);
+      const hooked = hook ? install(w, slot, hook) : undefined;
       if (hooked) this.#hooks.push(hooked);
       this.optimizer.add(hooked?.target ?? { param: slot.w, grad: slot.g, n: slot.n });
       trainable.push(name);
@@ -125,7 +135,9 @@ export class Trainer {
     if (graph.inputs.length !== 1) throw new InputError(`the trainer takes graphs with one input, ${graph.name} has ${graph.inputs.length}`);
     if (!graph.batchDynamic && batch !== 1) throw new InputError(`${graph.name} has a fixed batch: it cannot be trained at batch ${batch}`);
     const w = await instantiateTrainer(options.wasm);
-    const bytes = writeSlim(graph, { training: true });
+    // Training files are dense; format v1's writer takes only f32-tagged weights, so pruned
+    // ("csr") tags are dropped from the copy written here.
+    const bytes = writeSlim(denseCopy(graph), { training: true });
     const at = w.reserve(bytes.length); // (g): take the memory view after it
     new Uint8Array(w.memory.buffer, at, bytes.length).set(bytes);
     const fail = (what: string): never => {
