@@ -198,3 +198,46 @@ test("conformance: pass, unsupported and fail are told apart; only fail exits 1"
   assert.match(r.stdout, /test_wrong\s+fail\s+test_data_set_0: output "y"\[5\]/);
   assert.match(r.stdout, /3 tests: 1 pass, 1 fail, 1 unsupported/);
 });
+
+test("prune: --data mnist with a polynomial schedule prints JSON per layer and history; without --data it says one-shot", async () => {
+  const model = join(ROOT, "data/models/lenet300.onnx"), out = join(tmp, "pruned.slim");
+  const r = cli("prune", model, "-o", out, "--sparsity", "0.9", "--per-layer", "logits=0.5", "--data", "mnist", "--limit", "1000",
+    "--schedule", "polynomial", "--steps", "2", "--finetune-epochs", "1", "--batch", "50", "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(j.layers.map((l: { name: string; sparsity: number }) => [l.name, l.sparsity]), [["fc1", 0.9], ["fc2", 0.9], ["logits", 0.5]]);
+  assert.deepEqual(j.history.map((h: { step: number }) => h.step), [0, 1, 2]);
+  assert.ok(j.test.n === 10000 && j.test.before > 0.98 && j.test.after > 0.9, JSON.stringify(j.test));
+  const m = await Model.load(readFileSync(out));
+  assert.equal(m.run({ [m.inputs[0].name]: new Float32Array(784) })[m.outputs[0].name].data.length, 10);
+
+  const text = cli("prune", model, "-o", join(tmp, "pruned.onnx"), "--sparsity", "0.5");
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stderr, /no --data: one-shot magnitude pruning without fine-tuning/);
+  assert.match(text.stdout, /fc1\s+Gemm\s+235,200\s+0\.00% → 50\.00%/);
+  assert.match(text.stdout, /total\s+266,200\s+0\.00% → 50\.00%/);
+});
+
+test("prune-neurons: lenet5 filters removed, table and JSON; bad flags are one-line errors", () => {
+  const model = join(ROOT, "data/models/lenet5.onnx"), out = join(tmp, "thin.onnx");
+  const r = cli("prune-neurons", model, "-o", out, "--keep", "0.5", "--per-layer", "conv1=0.8", "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(j.layers.map((l: { neuronsAfter: number }) => l.neuronsAfter), [16, 25, 250, 10]);
+  assert.ok(j.layers[2].bytesAfter < j.layers[2].bytesBefore / 3);
+  const text = cli("prune-neurons", model, "-o", out, "--keep", "0.5");
+  assert.match(text.stdout, /conv2\s+Conv\s+50 → 25/);
+  assert.match(text.stdout, /total\s+580 → 295/);
+  for (const [args, re] of [
+    [["prune", model, "-o", out, "--sparsity", "0.5", "--per-layer", "conv9=0.3"], /--per-layer: no layer "conv9"; layers: conv1, conv2, fc1, logits/],
+    [["prune", model, "-o", out, "--sparsity", "0.5", "--steps", "3"], /--steps needs --data/],
+    [["prune", model, "-o", out, "--sparsity", "1.5"], /--sparsity takes a fraction in \[0, 1\], got "1.5"/],
+    [["prune-neurons", model, "-o", out, "--keep", "0.5", "--criterion", "apoz"], /--criterion apoz needs --data/],
+    [["prune-neurons", model, "-o", out, "--keep", "0.5", "--per-layer", "fc1"], /--per-layer takes NAME=KEEP/],
+  ] as [string[], RegExp][]) {
+    const e = cli(...args);
+    assert.equal(e.code, 1, args.join(" "));
+    assert.match(e.stderr, re);
+    assert.equal(e.stderr.trim().split("\n").length, 1, e.stderr);
+  }
+});

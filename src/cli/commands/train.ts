@@ -21,7 +21,7 @@ import { writeBytes } from "../models.js";
 import { evaluateModel } from "./eval.js";
 import { bytes, table } from "../table.js";
 
-const numberOption = (values: Values, name: string, fallback: number, ok: (v: number) => boolean, what: string): number => {
+export const numberOption = (values: Values, name: string, fallback: number, ok: (v: number) => boolean, what: string): number => {
   const raw = values[name];
   if (raw === undefined) return fallback;
   const v = Number(raw);
@@ -29,7 +29,7 @@ const numberOption = (values: Values, name: string, fallback: number, ok: (v: nu
   return v;
 };
 
-function choice<T extends string>(values: Values, name: string, allowed: readonly T[]): T {
+export function choice<T extends string>(values: Values, name: string, allowed: readonly T[]): T {
   const v = (values[name] ?? allowed[0]) as T;
   if (!allowed.includes(v)) throw new InputError(`--${name} takes ${allowed.join(" or ")}, got "${v}"`);
   return v;
