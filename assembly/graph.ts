@@ -29,6 +29,8 @@ export function setTables(tens: usize, tensCount: u32, strs: usize, nodes: usize
   gTens = tens; gTensCount = tensCount; gStrs = strs; gNodes = nodes; gNodeCount = nodeCount;
   gData = data; gSize1 = size1; gDynamic = dynamic; gSparse = sparse;
 }
+/** At load, as soon as STRS is known (messages name tensors with %s). */
+export function setStrs(strs: usize): void { gStrs = strs; }
 export function setBatch(batch: i32): void { gBatch = batch; gScratchNeed = 0; }
 export function setScratch(ptr: usize): void { gScratch = ptr; }
 export function setNode(n: u32): void { gNode = n; }

@@ -1,7 +1,7 @@
 // Bounds-checked reader of .slim v1 (docs/FORMAT.md): every ✔ rule, once, at load. After a
 // successful `readFile` the graph.ts tables describe the file and nothing is checked again.
 // Arithmetic on file-supplied numbers is done in u64 so no offset + length can wrap.
-import { setTables, setError, say } from "../graph";
+import { setTables, setStrs, setError, say } from "../graph";
 import { csrKept, csrDecode, csrBadColumn } from "../decode/csr";
 import { GEMV_SPARSE_MAX } from "../ops/gemm";
 import { SPMM_SPARSE_MAX } from "../ops/conv";
@@ -132,6 +132,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
   // STRS
   const es = findSection(table, count, STRS);
   strsOff = load<u32>(es + 4); strsLen = load<u32>(es + 8);
+  setStrs(base + strsOff);
 
   // WGTS (optional)
   const ew = findSection(table, count, WGTS);
@@ -322,7 +323,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
  */
 function readCsr(t: u32, r: usize, at: u64, p: usize, blen: u32, elems: u32): bool {
   const rank = <u32>load<u8>(r + 6), b = load<u32>(r + 40), name = load<u32>(r);
-  if (rank < 2) return bad(at + 6, "tensor %d \"%s\": csr needs rank >= 2, got %d", t, name, rank);
+  if (rank < 2) return bad(at + 6, "tensor %d \"%s\": csr needs rank ≥ 2, got %d", t, name, rank);
   if (b < 1 || b > 16) return bad(at + 40, "tensor %d \"%s\": csr gap bits (param) %d is outside 1..16", t, name, b);
   if (blen < 4) return bad(at + 36, "tensor %d \"%s\": byteLength %d cannot hold the csr nnz", t, name, blen);
   const rows = load<u32>(r + 8), cols = elems / rows, pAt: u64 = p - file, nnz = load<u32>(p);

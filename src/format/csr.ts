@@ -68,11 +68,11 @@ export function decodeCsr(dv: DataView, at: number, byteLength: number, lengthAt
   const nnz = dv.getUint32(at, true);
   if (nnz > elements) bad("WGTS", at, `${what}: csr nnz ${nnz} exceeds the ${elements} elements`);
   const want = csrBytes(rows, nnz, b);
-  if (byteLength !== want) bad("TENS", lengthAt, `${what}: byteLength ${byteLength}, expected ${want} for csr of ${rows} rows, ${nnz} entries, b = ${b}`);
+  if (byteLength !== want) bad("TENS", lengthAt, `${what}: byteLength ${byteLength}, expected ${want} for csr of ${nnz} entries`);
   let prevEnd = 0;
   for (let r = 0; r < rows; r++) {
     const e = dv.getUint32(at + 4 + 4 * r, true);
-    if (e < prevEnd) bad("WGTS", at + 4 + 4 * r, `${what}: csr rowEnd[${r}] = ${e} is below rowEnd[${r - 1}] = ${prevEnd}`);
+    if (e < prevEnd) bad("WGTS", at + 4 + 4 * r, `${what}: csr rowEnd[${r}] = ${e} is below the previous ${prevEnd}`);
     prevEnd = e;
   }
   if (prevEnd !== nnz) bad("WGTS", at + 4 * rows, `${what}: csr rowEnd[${rows - 1}] = ${prevEnd}, expected nnz = ${nnz}`);
@@ -87,7 +87,7 @@ export function decodeCsr(dv: DataView, at: number, byteLength: number, lengthAt
       let gap = 0;
       for (let k = 0; k < b; k++) gap |= ((dv.getUint8(gapsAt + ((j * b + k) >> 3)) >> ((j * b + k) & 7)) & 1) << k;
       c += 1 + gap;
-      if (c >= cols) bad("WGTS", gapsAt + ((j * b) >> 3), `${what}: csr entry ${j} (row ${r}) has column ${c}, expected < ${cols}`);
+      if (c >= cols) bad("WGTS", gapsAt + ((j * b) >> 3), `${what}: csr entry ${j} has column ${c}, expected < ${cols}`);
       out[r * cols + c] = dv.getUint32(valuesAt + 4 * j, true);
     }
   }
