@@ -111,17 +111,18 @@ export function runConv(n: u32): void {
       const xg = px + <usize>i * xImage + <usize>j * xGroup;
       const yg = py + <usize>i * yImage + <usize>j * yGroup;
       const wg = pw + <usize>j * wGroup, bg = pb + (<usize>(j * fg) << 2);
-      const rowPtr = sp ? load<usize>(sp) + (<usize>(j * fg) << 2) : 0;
-      if (k == POINTWISE) {
-        if (sp) f32Spmm(fg, p, rowPtr, load<usize>(sp, 4), load<usize>(sp, 8), xg, p, bg, yg, p, act, actA, actB);
-        else f32GemmNN(fg, p, cg, wg, xg, bg, yg, p, act, actA, actB, pack);
+      if (k == POINTWISE && !sp) {
+        f32GemmNN(fg, p, cg, wg, xg, bg, yg, p, act, actA, actB, pack);
         continue;
       }
-      for (let oy = 0; oy < oh; oy += rows) {
-        const r = min(rows, oh - oy), yb = yg + (<usize>(oy * ow) << 2);
+      // The sparse 1×1 is one block whose "columns" are the input planes themselves.
+      for (let oy = 0, r = 0; oy < oh; oy += r) {
+        r = k == POINTWISE ? oh : min(rows, oh - oy);
+        const yb = yg + (<usize>(oy * ow) << 2);
         // Shifting the top pad makes im2col start at output row oy.
-        f32Im2col(cg, h, wd, kh, kw, sh, sw, dh, dw, pt - oy * sh, pl, r, ow, xg, buf);
-        if (sp) f32Spmm(fg, r * ow, rowPtr, load<usize>(sp, 4), load<usize>(sp, 8), buf, r * ow, bg, yb, p, act, actA, actB);
+        if (k == IM2COL) f32Im2col(cg, h, wd, kh, kw, sh, sw, dh, dw, pt - oy * sh, pl, r, ow, xg, buf);
+        const cols = k == IM2COL ? buf : xg, ldc = k == IM2COL ? r * ow : p;
+        if (sp) f32Spmm(fg, r * ow, load<usize>(sp) + (<usize>(j * fg) << 2), load<usize>(sp, 4), load<usize>(sp, 8), cols, ldc, bg, yb, p, act, actA, actB);
         else f32GemmNN(fg, r * ow, kk, wg, buf, bg, yb, p, act, actA, actB, pack);
       }
     }
