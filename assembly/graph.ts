@@ -13,6 +13,8 @@ export let gNodes: usize = 0;
 export let gNodeCount: u32 = 0;
 /** usize table: data pointer of each tensor (constants at load, activations at plan). */
 export let gData: usize = 0;
+/** usize table: sparse form of each csr weight kept sparse (decode/csr.ts), else 0. */
+export let gSparse: usize = 0;
 /** u32 table: element count of each tensor at batch 1. */
 export let gSize1: usize = 0;
 export let gDynamic: bool = false;
@@ -23,10 +25,12 @@ export let gScratch: usize = 0;
 /** Node being prepared (for fail messages). */
 export let gNode: u32 = 0;
 
-export function setTables(tens: usize, tensCount: u32, strs: usize, nodes: usize, nodeCount: u32, data: usize, size1: usize, dynamic: bool): void {
+export function setTables(tens: usize, tensCount: u32, strs: usize, nodes: usize, nodeCount: u32, data: usize, size1: usize, dynamic: bool, sparse: usize): void {
   gTens = tens; gTensCount = tensCount; gStrs = strs; gNodes = nodes; gNodeCount = nodeCount;
-  gData = data; gSize1 = size1; gDynamic = dynamic;
+  gData = data; gSize1 = size1; gDynamic = dynamic; gSparse = sparse;
 }
+/** At load, as soon as STRS is known (messages name tensors with %s). */
+export function setStrs(strs: usize): void { gStrs = strs; }
 export function setBatch(batch: i32): void { gBatch = batch; gScratchNeed = 0; }
 export function setScratch(ptr: usize): void { gScratch = ptr; }
 export function setNode(n: u32): void { gNode = n; }
@@ -51,6 +55,10 @@ export function tSize(t: u32): i32 {
   return tBatched(t) ? s * gBatch : s;
 }
 export function tIsConst(t: u32): bool { return load<u8>(tRec(t) + 4) == 1; }
+/** The file stores t as csr (whatever form it was decoded to). */
+export function tIsCsr(t: u32): bool { return load<u8>(tRec(t) + 7) == 3; }
+/** Sparse form of a csr weight (head: rowPtr, cols, vals pointers; decode/csr.ts), or 0 when dense. */
+export function tSparse(t: u32): usize { return load<usize>(gSparse + (<usize>t << alignof<usize>())); }
 
 export function nOpcode(n: u32): u32 { return <u32>load<u16>(nRec(n) + 4); }
 export function nInCount(n: u32): i32 { return <i32>load<u8>(nRec(n) + 6); }

@@ -1,7 +1,11 @@
 // Bounds-checked reader of .slim v1 (docs/FORMAT.md): every ✔ rule, once, at load. After a
 // successful `readFile` the graph.ts tables describe the file and nothing is checked again.
 // Arithmetic on file-supplied numbers is done in u64 so no offset + length can wrap.
-import { setTables, setError, say } from "../graph";
+import { setTables, setStrs, setError, say } from "../graph";
+import { csrKept, csrDecode, csrBadColumn } from "../decode/csr";
+import { GEMV_SPARSE_MAX } from "../ops/gemm";
+import { SPMM_SPARSE_MAX } from "../ops/conv";
+import { heapAlloc } from "../memory";
 import { OP_LAST, OP_TRANSPOSE, opMinIn, opMaxIn, opAttrs } from "../ops/opcodes";
 
 const VERSION: u32 = 1;
@@ -20,6 +24,7 @@ export let rArenaBytes: u32 = 0;
 export let rDynamic: bool = false;
 export let rData: usize = 0;      // usize per tensor (graph.ts gData)
 export let rArenaOff: usize = 0;  // u32 per tensor: arena offset of activations
+export let rSparse: usize = 0;    // usize per tensor (graph.ts gSparse)
 
 let crcTable: usize = 0;
 
@@ -127,6 +132,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
   // STRS
   const es = findSection(table, count, STRS);
   strsOff = load<u32>(es + 4); strsLen = load<u32>(es + 8);
+  setStrs(base + strsOff);
 
   // WGTS (optional)
   const ew = findSection(table, count, WGTS);
@@ -157,6 +163,8 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
   rData = heap.alloc(<usize>nT << alignof<usize>());
   const size1 = heap.alloc(<usize>nT << 2);
   rArenaOff = heap.alloc(<usize>nT << 2);
+  rSparse = heap.alloc(<usize>nT << alignof<usize>());
+  memory.fill(rSparse, 0, <usize>nT << alignof<usize>());
   for (let t: u32 = 0; t < nT; t++) {
     const r = tens + <usize>t * 48;
     const at: u64 = <u64>secOff + 4 + <u64>t * 48;
@@ -166,7 +174,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
     if (dtype != 1) return bad(at + 5, "tensor %d dtype expected 1 (f32), got %d", t, dtype);
     if (rank > 6) return bad(at + 6, "tensor %d rank %d exceeds 6", t, rank);
     if (kind == 0 && enc != 0) return bad(at + 7, "tensor %d is an activation with encoding expected 0, got %d", t, enc);
-    if (enc >= 1 && enc <= 6) return bad(at + 7, "tensor %d: encoding %d is not supported by this runtime (version 1)", t, enc);
+    if (enc != 0 && enc != 3 && enc <= 6) return bad(at + 7, "tensor %d: encoding %d is not supported by this runtime (version 1)", t, enc);
     if (enc > 6) return bad(at + 7, "tensor %d encoding %d is unknown", t, enc);
     let elems: u64 = 1;
     for (let i: u32 = 0; i < 6; i++) {
@@ -180,7 +188,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
     store<u32>(size1 + (<usize>t << 2), <u32>elems);
     const off = load<u32>(r + 32), blen = load<u32>(r + 36);
     if (off & 15) return bad(at + 32, "tensor %d offset %x is not a multiple of 16", t, off);
-    if (<u64>blen != elems * 4) return bad(at + 36, "tensor %d byteLength expected %d (4 × elements, f32), got %d", t, <u32>elems * 4, blen);
+    if (enc == 0 && <u64>blen != elems * 4) return bad(at + 36, "tensor %d byteLength expected %d (4 × elements, f32), got %d", t, <u32>elems * 4, blen);
     if (kind == 0) {
       if (<u64>off + <u64>blen > <u64>rArenaBytes) return bad(at + 32, "tensor %d arena range %x+%d exceeds arenaBytes %d", t, off, blen, rArenaBytes);
       store<u32>(rArenaOff + (<usize>t << 2), off);
@@ -189,7 +197,9 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
       if (<u64>off + <u64>blen > <u64>wLen) return bad(at + 32, "tensor %d data %x+%d runs past WGTS (%d bytes)", t, off, blen, wLen);
       store<usize>(rData + (<usize>t << alignof<usize>()), base + wOff + off);
     }
+    if (enc == 0 && load<u32>(r + 40)) return bad(at + 40, "tensor %d param expected 0 for f32, got %d", t, load<u32>(r + 40));
     if (load<u32>(r + 44)) return bad(at + 44, "tensor %d reserved field expected 0, got %d", t, load<u32>(r + 44));
+    if (enc == 3 && !readCsr(t, r, at, base + wOff + off, blen, <u32>elems)) return false;
   }
 
   // GRPH: parsed before NODE so node inputs can be checked against graph inputs.
@@ -302,7 +312,48 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
       }
     }
   }
-  setTables(tens, nT, base + strsOff, nodes, nN, rData, size1, rDynamic);
+  setTables(tens, nT, base + strsOff, nodes, nN, rData, size1, rDynamic, rSparse);
+  return true;
+}
+
+/**
+ * §3.2 checks of csr tensor t (record r at file offset `at`, bytes at p), then its decoding:
+ * the sparse form when its density is at most the kernel's crossover (Gemm W, rank 2: GEMV;
+ * Conv W: SpMM; see the ops), else dense f32. Both live on the heap after the file.
+ */
+function readCsr(t: u32, r: usize, at: u64, p: usize, blen: u32, elems: u32): bool {
+  const rank = <u32>load<u8>(r + 6), b = load<u32>(r + 40), name = load<u32>(r);
+  if (rank < 2) return bad(at + 6, "tensor %d \"%s\": csr needs rank ≥ 2, got %d", t, name, rank);
+  if (b < 1 || b > 16) return bad(at + 40, "tensor %d \"%s\": csr gap bits (param) %d is outside 1..16", t, name, b);
+  if (blen < 4) return bad(at + 36, "tensor %d \"%s\": byteLength %d cannot hold the csr nnz", t, name, blen);
+  const rows = load<u32>(r + 8), cols = elems / rows, pAt: u64 = p - file, nnz = load<u32>(p);
+  curKind = WGTS;
+  if (nnz > elems) return bad(pAt, "tensor %d \"%s\": csr nnz %d exceeds the %d elements", t, name, nnz, elems);
+  const gapsAt: u64 = pAt + 4 + <u64>rows * 4 + <u64>nnz * 4, used: u64 = <u64>nnz * b;
+  const want: u64 = gapsAt - pAt + ((used + 7) >> 3);
+  if (<u64>blen != want) { curKind = TENS; return bad(at + 36, "tensor %d \"%s\": byteLength %d, expected %d for csr of %d entries", t, name, blen, <u32>want, nnz); }
+  let prev: u32 = 0;
+  for (let i: u32 = 0; i < rows; i++) {
+    const e = load<u32>(p + 4 + (<usize>i << 2));
+    if (e < prev) return bad(pAt + 4 + i * 4, "tensor %d \"%s\": csr rowEnd[%d] = %d is below the previous %d", t, name, i, e, prev);
+    prev = e;
+  }
+  if (prev != nnz) return bad(pAt + rows * 4, "tensor %d \"%s\": csr rowEnd[%d] = %d, expected nnz = %d", t, name, rows - 1, prev, nnz);
+  if (used & 7 && load<u8>(file + <usize>(gapsAt + (used >> 3))) >> <u32>(used & 7)) {
+    return bad(gapsAt + (used >> 3), "tensor %d \"%s\": csr padding bits of the last gap byte are not 0", t, name);
+  }
+  const kept = csrKept(p + 4 + (<usize>rows << 2), nnz);
+  const sparse = <f64>kept <= <f64>elems * (rank == 2 ? GEMV_SPARSE_MAX : SPMM_SPARSE_MAX);
+  const bytes: u64 = sparse ? 16 + (<u64>rows + 1 + 2 * <u64>kept) * 4 : <u64>elems * 4;
+  const out = heapAlloc(bytes);
+  if (!out) return bad(at, "tensor %d \"%s\": out of memory decoding csr (%d bytes)", t, name, <u32>bytes);
+  if (sparse) store<u32>(out, kept, 12);
+  else memory.fill(out, 0, <usize>bytes);
+  const j = csrDecode(p, rows, cols, b, sparse ? 0 : out, out);
+  if (j >= 0) return bad(gapsAt + ((<u64>j * b) >> 3), "tensor %d \"%s\": csr entry %d has column %d, expected < %d", t, name, j, csrBadColumn, cols);
+  if (sparse) store<usize>(rSparse + (<usize>t << alignof<usize>()), out);
+  else store<usize>(rData + (<usize>t << alignof<usize>()), out);
+  curKind = TENS;
   return true;
 }
 

@@ -7,6 +7,8 @@ export { f32Im2col } from "./f32-im2col";
 export { f32Dwconv3x3, dwconv3x3Scratch } from "./f32-dwconv-3x3";
 export { f32ConvDw, convDwScratch } from "./f32-conv-dw";
 export { f32MaxPool, f32AvgPool } from "./f32-pool";
+export { f32Spmv } from "./f32-spmv";
+export { f32Spmm } from "./f32-spmm";
 export { f32Gemv as refGemv } from "./reference/f32-gemv";
 export { f32Gemm as refGemm } from "./reference/f32-gemm";
 export { f32GemmNN as refGemmNN } from "./reference/f32-gemm-nn";
@@ -14,6 +16,8 @@ export { f32Im2col as refIm2col } from "./reference/f32-im2col";
 export { f32Dwconv3x3 as refDwconv3x3 } from "./reference/f32-dwconv-3x3";
 export { f32ConvDw as refConvDw } from "./reference/f32-conv-dw";
 export { f32MaxPool as refMaxPool, f32AvgPool as refAvgPool } from "./reference/f32-pool";
+export { f32Spmv as refSpmv } from "./reference/f32-spmv";
+export { f32Spmm as refSpmm } from "./reference/f32-spmm";
 
 export { f32Col2im } from "./f32-col2im";
 export { f32ConvGradAct, f32ConvGradB, f32ConvGradW, f32ConvBackward, convBackwardScratch } from "./f32-conv-grad";

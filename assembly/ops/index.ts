@@ -1,6 +1,6 @@
 // Dispatch by opcode (docs/FORMAT.md §4.1) to each op family's prepare/run, plus MAC counts.
 import * as OP from "./opcodes";
-import { nOpcode, nIn, nOut, nAttrI, tDim, tRank, tSize } from "../graph";
+import { nOpcode, nIn, nInCount, nOut, nAttrI, tDim, tRank, tSize, tIsCsr, fail } from "../graph";
 import { prepareGemm, runGemm } from "./gemm";
 import { prepareMatMul, runMatMul } from "./matmul";
 import { prepareConv, runConv } from "./conv";
@@ -19,6 +19,12 @@ import { prepareDropout, runDropout } from "./dropout";
 
 export function prepareNode(n: u32): bool {
   const op = nOpcode(n);
+  // Only the kernels of these two read the sparse form (decode/csr.ts).
+  for (let i = 0; i < nInCount(n); i++) {
+    if (tIsCsr(nIn(n, i)) && !(i == 1 && (op == OP.OP_GEMM || op == OP.OP_CONV))) {
+      return fail("input %d is CSR-encoded; only Gemm and Conv weights may be sparse", i);
+    }
+  }
   switch (op) {
     case OP.OP_GEMM: return prepareGemm(n);
     case OP.OP_MATMUL: return prepareMatMul(n);

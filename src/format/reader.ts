@@ -1,5 +1,6 @@
 // .slim bytes → IR Graph. verify() checks every rule of docs/FORMAT.md first; this file only
-// rebuilds the IR from the decoded records. Constants come back with `encoding: "f32"`.
+// rebuilds the IR from the decoded records. Constants come back dense, tagged with their
+// encoding (a csr tensor stays "csr", so writing it again gives the same bytes).
 import type { Graph, Node, Tensor } from "../ir/graph.js";
 import { FormatError } from "../runtime/errors.js";
 import { ENCODINGS, KIND_CONSTANT, TENSOR_BYTES, verify, type Limits, type SlimFile } from "./verify.js";
@@ -14,11 +15,13 @@ export function toGraph(file: SlimFile, bytes: Uint8Array): Graph {
     if (tensors.has(r.name)) throw new FormatError(`section "TENS" at offset 0x${(tens.offset + 4 + TENSOR_BYTES * id).toString(16)}: tensor ${id} repeats the name ${JSON.stringify(r.name)}`);
     const t: Tensor = { name: r.name, shape: [...r.dims] };
     if (r.kind === KIND_CONSTANT) {
-      const data = new Float32Array(r.byteLength / 4);
-      const words = new Uint32Array(data.buffer); // bit patterns, NaN payloads included
-      const at = file.weightsOffset + r.offset;
-      for (let i = 0; i < words.length; i++) words[i] = dv.getUint32(at + 4 * i, true);
-      t.data = data;
+      let words = r.dense; // bit patterns, NaN payloads included
+      if (!words) {
+        words = new Uint32Array(r.byteLength / 4);
+        const at = file.weightsOffset + r.offset;
+        for (let i = 0; i < words.length; i++) words[i] = dv.getUint32(at + 4 * i, true);
+      }
+      t.data = new Float32Array(words.buffer);
       t.encoding = ENCODINGS[r.encoding];
     }
     tensors.set(r.name, t);

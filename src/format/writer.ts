@@ -6,8 +6,9 @@ import { OPS } from "../ir/ops.js";
 import { SlimnetError, UnsupportedError } from "../runtime/errors.js";
 import { align16, planArena, type PlanOptions } from "../plan/arena.js";
 import { crc32 } from "./crc32.js";
+import { bestCsrBits, encodeCsr } from "./csr.js";
 import {
-  DTYPE_F32, ENTRY_BYTES, FLAG_BATCH_DYNAMIC, HEADER_BYTES, KIND_ACTIVATION, KIND_CONSTANT, MAGIC,
+  DTYPE_F32, ENC_CSR, ENC_F32, ENTRY_BYTES, FLAG_BATCH_DYNAMIC, HEADER_BYTES, KIND_ACTIVATION, KIND_CONSTANT, MAGIC,
   MAX_RANK, PLAN_BYTES, VERSION, type SectionKind,
 } from "./verify.js";
 
@@ -71,11 +72,21 @@ function attrWords(node: Node): number {
   return n;
 }
 
+export interface WriteOptions extends PlanOptions {
+  /** Gap width 1..16 for every csr tensor instead of the smallest-file choice. */
+  csrBits?: number;
+}
+
 /**
  * Serialises `graph` to .slim v1 bytes. Throws on a graph the format cannot hold.
- * `{ training: true }` writes the no-reuse arena plan trainer.wasm needs (docs/TRAINER.md).
+ * `{ training: true }` writes the no-reuse arena plan trainer.wasm needs (docs/TRAINER.md) and
+ * every constant as f32 (the trainer updates dense weights; pruned ones stay 0 under masks).
+ * A tensor tagged "csr" is stored csr when that is smaller than f32 (docs/FORMAT.md §3.2).
  */
-export function writeSlim(graph: Graph, options: PlanOptions = {}): Uint8Array {
+export function writeSlim(graph: Graph, options: WriteOptions = {}): Uint8Array {
+  const { csrBits } = options;
+  if (csrBits !== undefined && !(Number.isInteger(csrBits) && csrBits >= 1 && csrBits <= 16))
+    throw new SlimnetError(`csrBits ${csrBits} is not an integer in 1..16`);
   const tensors = [...graph.tensors.values()];
   const ids = new Map(tensors.map((t, i) => [t.name, i]));
   const id = (name: string, where: string): number => {
@@ -114,22 +125,36 @@ export function writeSlim(graph: Graph, options: PlanOptions = {}): Uint8Array {
     tens.u8(t.data ? KIND_CONSTANT : KIND_ACTIVATION);
     tens.u8(DTYPE_F32);
     tens.u8(t.shape.length);
-    tens.u8(0);
-    for (let a = 0; a < MAX_RANK; a++) tens.u32(t.shape[a] ?? 0);
     if (t.data) {
-      if (t.encoding && t.encoding !== "f32")
-        throw new UnsupportedError(`${what}: encoding ${t.encoding} cannot be written by format version ${VERSION} (f32 only)`);
+      if (t.encoding && t.encoding !== "f32" && t.encoding !== "csr")
+        throw new UnsupportedError(`${what}: encoding ${t.encoding} cannot be written by format version ${VERSION} (f32 or csr)`);
       if (t.data.length !== elements) throw new SlimnetError(`${what}: ${t.data.length} values for shape [${t.shape}]`);
+      let csr: Uint8Array | undefined, bits = 0;
+      if (t.encoding === "csr" && !options.training && t.shape.length >= 2) {
+        bits = csrBits ?? bestCsrBits(t.data, t.shape[0]);
+        const bytes = encodeCsr(t.data, t.shape[0], bits);
+        if (bytes.length < 4 * elements) csr = bytes;
+      }
+      tens.u8(csr ? ENC_CSR : ENC_F32);
+      for (let a = 0; a < MAX_RANK; a++) tens.u32(t.shape[a] ?? 0);
       wgts.padTo16();
       tens.u32(wgts.length);
-      tens.u32(4 * elements);
-      // Through u32 so every bit pattern (NaN payloads too) survives.
-      for (const v of new Uint32Array(t.data.buffer, t.data.byteOffset, elements)) wgts.u32(v);
+      if (csr) {
+        tens.u32(csr.length);
+        wgts.raw(csr);
+      } else {
+        tens.u32(4 * elements);
+        // Through u32 so every bit pattern (NaN payloads too) survives.
+        for (const v of new Uint32Array(t.data.buffer, t.data.byteOffset, elements)) wgts.u32(v);
+      }
+      tens.u32(csr ? bits : 0); // param
     } else {
+      tens.u8(ENC_F32);
+      for (let a = 0; a < MAX_RANK; a++) tens.u32(t.shape[a] ?? 0);
       tens.u32(plan.offsets.get(t.name)!);
       tens.u32(4 * elements);
+      tens.u32(0); // param
     }
-    tens.u32(0); // param
     tens.u32(0); // reserved
   }
 
