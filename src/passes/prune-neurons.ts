@@ -20,7 +20,6 @@ import { writeSlim } from "../format/writer.js";
 import { InputError, UnsupportedError } from "../runtime/errors.js";
 import { Model } from "../runtime/model.js";
 import type { OptimizerConfig } from "../train/optim.js";
-import { denseCopy } from "../train/trainer.js";
 import { accuracy, checkLayerNames, retrain } from "./prune.js";
 
 export type NeuronCriterion = "l1" | "l2" | "apoz";
@@ -93,8 +92,7 @@ export function neuronLayers(g: Graph): string[] {
 export async function apoz(g: Graph, layers: readonly string[], data: Labeled, samples = 1000): Promise<Map<string, Float64Array>> {
   const shapes = inferShapes(g, 1);
   const chains = layers.map((name) => chainOf(g, g.nodes.find((n) => n.name === name)!, shapes));
-  const probe = denseCopy(g);
-  probe.outputs = [...new Set([...g.outputs, ...chains.map((c) => c.measured)])];
+  const probe = { ...g, outputs: [...new Set([...g.outputs, ...chains.map((c) => c.measured)])] };
   const model = await Model.load(writeSlim(probe)), input = g.inputs[0], per = numel(data.sample);
   const n = Math.min(samples, data.n), batch = g.batchDynamic ? 100 : 1;
   const counts = chains.map((c) => new Float64Array(shapes.get(c.measured)![1]));

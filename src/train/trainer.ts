@@ -53,12 +53,6 @@ export interface EvalResult {
 
 const utf8 = new TextDecoder();
 
-/** The graph with every constant tagged f32 (the tensors' data shared, not copied). */
-export function denseCopy(g: Graph): Graph {
-  const tensors = new Map([...g.tensors].map(([k, t]) => [k, t.data ? { ...t, encoding: "f32" as const } : t]));
-  return { ...g, tensors };
-}
-
 export class Trainer {
   readonly graph: Graph;
   readonly batch: number;
@@ -137,7 +131,7 @@ export class Trainer {
     const w = await instantiateTrainer(options.wasm);
     // Training files are dense; format v1's writer takes only f32-tagged weights, so pruned
     // ("csr") tags are dropped from the copy written here.
-    const bytes = writeSlim(denseCopy(graph), { training: true });
+    const bytes = writeSlim(graph, { training: true });
     const at = w.reserve(bytes.length); // (g): take the memory view after it
     new Uint8Array(w.memory.buffer, at, bytes.length).set(bytes);
     const fail = (what: string): never => {

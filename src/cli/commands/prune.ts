@@ -12,10 +12,9 @@ import { readSlim } from "../../format/reader.js";
 import { writeSlim } from "../../format/writer.js";
 import type { Graph } from "../../ir/graph.js";
 import { checkLayerNames, prunableLayers, prune as prunePass, type PruneSchedule } from "../../passes/prune.js";
-import { InputError, UnsupportedError } from "../../runtime/errors.js";
+import { InputError } from "../../runtime/errors.js";
 import { Model } from "../../runtime/model.js";
 import type { OptimizerConfig } from "../../train/optim.js";
-import { denseCopy } from "../../train/trainer.js";
 import { intOption, onePositional, printJson, type Command, type Values } from "../command.js";
 import { readModelFile, writeBytes } from "../models.js";
 import { bytes, int, table } from "../table.js";
@@ -25,22 +24,9 @@ import { choice, numberOption } from "./train.js";
 /** The model file as an IR graph (.onnx converted on the fly, .slim read back). */
 export const readGraph = (path: string): Graph => readSlim(readModelFile(path).slim);
 
-/**
- * .slim bytes storing pruned ("csr") weights sparse; a format v1 writer (f32 only) refuses the
- * tag, and then the weights are written dense.
- */
-export function slimBytes(g: Graph): Uint8Array {
-  try {
-    return writeSlim(g);
-  } catch (e) {
-    if (e instanceof UnsupportedError && /encoding csr/.test(e.message)) return writeSlim(denseCopy(g));
-    throw e;
-  }
-}
-
 /** Writes OUT.onnx or OUT.slim; returns the bytes written. */
 export function writeGraph(out: string, g: Graph): Uint8Array {
-  const file = /\.onnx$/i.test(out) ? exportOnnx(g) : slimBytes(g);
+  const file = /\.onnx$/i.test(out) ? exportOnnx(g) : writeSlim(g);
   writeBytes(out, file);
   return file;
 }
@@ -51,7 +37,7 @@ export function checkOut(cmd: Command, out: unknown): string {
 }
 
 /** Stored bytes of each layer's constants (as `slimnet inspect` counts them). */
-export const layerBytes = (g: Graph): Map<string, number> => new Map(inspect(slimBytes(g)).layers.map((l) => [l.name, l.bytes]));
+export const layerBytes = (g: Graph): Map<string, number> => new Map(inspect(writeSlim(g)).layers.map((l) => [l.name, l.bytes]));
 
 /** `--per-layer a=0.3,b=0.9` → { a: 0.3, b: 0.9 }; names checked against `valid`. */
 export function perLayerOption(values: Values, valid: readonly string[], ok: (v: number) => boolean, what: string): Record<string, number> {
@@ -76,7 +62,7 @@ export function loadTrainTest(values: Values): { train: Labeled; test: ReturnTyp
 
 /** Top-1 accuracy of `g` in the runtime on a test set. */
 export async function testAccuracy(g: Graph, set: ReturnType<typeof loadImageSet>): Promise<number> {
-  return evaluateModel(await Model.load(slimBytes(g)), set, set.n, 64).accuracy;
+  return evaluateModel(await Model.load(writeSlim(g)), set, set.n, 64).accuracy;
 }
 
 export function trainingOptions(values: Values): { batch: number; optimizer: OptimizerConfig; seed: number } {
