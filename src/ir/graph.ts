@@ -3,7 +3,13 @@
 // be scaled to any batch N at run time (see docs/FORMAT.md §5).
 import type { OpName } from "./ops.js";
 
-/** Weight storage tag of a constant tensor (docs/FORMAT.md §3.1). v1 writes only "f32". */
+/**
+ * How a pass wants a constant stored (docs/FORMAT.md §3.1). `data` always holds the dense f32
+ * values the model computes with; the tag says how far the writer may compress them, and the
+ * writer picks the smallest layout the tag allows: "csr" sparse rows (f32 values, or codebook
+ * indices when `indexBits` is set); "codebook" dense or sparse codebook indices; "huffman" any
+ * of those with Huffman-coded indices and gaps; "int8", "f16", "binary" their own layouts.
+ */
 export type Encoding = "f32" | "f16" | "int8" | "csr" | "codebook" | "huffman" | "binary";
 
 export interface Tensor {
@@ -12,6 +18,10 @@ export interface Tensor {
   /** Present for constants (weights, biases, broadcast operands); absent for activations. */
   data?: Float32Array;
   encoding?: Encoding;
+  /** Codebook storage: index width b (1..8); `data` holds at most 2^b distinct values (besides pruned zeros). */
+  indexBits?: number;
+  /** One codebook per output channel (dims[0] rows) instead of one for the tensor. */
+  codebookPerRow?: boolean;
 }
 
 /** Attribute values after import normalisation: numbers (ints or floats) or int lists. */
