@@ -1,10 +1,11 @@
-// Data readers: IDX (against known MNIST facts, and rejecting broken files) and .npy.
+// Data readers: IDX (against known MNIST facts, and rejecting broken files) and .npy; jitter.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { jitter } from "../src/data/augment.js";
 import { parseIdx, readIdx } from "../src/data/idx.js";
 import { loadImageSet } from "../src/data/mnist.js";
 import { encodeNpy, parseNpy, readNpy, writeNpy } from "../src/data/npy.js";
@@ -99,4 +100,34 @@ test("npy: f8 is converted; other dtypes, Fortran order and short files fail cle
   assert.throws(() => parseNpy(file(header("<f8", "(3,)"), f8), "short.npy"),
     (e: Error) => e instanceof FormatError && /short\.npy: .*needs 24 data bytes, file has 16/.test(e.message));
   assert.throws(() => parseNpy(new Uint8Array(20), "zero.npy"), (e: Error) => e instanceof FormatError && /zero\.npy: not a \.npy/.test(e.message));
+});
+
+test("jitter moves every image by one shift within ±max, zero-filling, and is seeded", () => {
+  // 40 images of 2 planes 5×6, each pixel a unique positive value: each moved plane must equal
+  // the original shifted by some (dx, dy) in [−2, 2]², the same for both planes of an image.
+  const n = 40, h = 5, w = 6, per = 2 * h * w;
+  const x0 = Float32Array.from({ length: n * per }, (_, i) => i + 1), x = x0.slice();
+  jitter(x, n, h, w, 2, 7);
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const match = [-2, -1, 0, 1, 2].flatMap((dy) => [-2, -1, 0, 1, 2].map((dx) => [dx, dy])).filter(([dx, dy]) => {
+      for (let p = 0; p < 2; p++)
+        for (let y = 0; y < h; y++)
+          for (let c = 0; c < w; c++) {
+            const sy = y - dy, sx = c - dx, at = i * per + p * h * w;
+            const want = sy >= 0 && sy < h && sx >= 0 && sx < w ? x0[at + sy * w + sx] : 0;
+            if (x[at + y * w + c] !== want) return false;
+          }
+      return true;
+    });
+    assert.equal(match.length, 1, `image ${i} is not one shift of the original`);
+    seen.add(match[0].join(","));
+  }
+  assert.ok(seen.size > 10, `only ${seen.size} distinct shifts over ${n} images`);
+  const again = x0.slice();
+  jitter(again, n, h, w, 2, 7);
+  assert.deepEqual(again, x);
+  const none = x0.slice();
+  jitter(none, n, h, w, 0, 7);
+  assert.deepEqual(none, x0);
 });

@@ -16,6 +16,8 @@ export interface FitOptions {
   /** Or an explicit validation set. */
   val?: Labeled;
   schedule?: ScheduleConfig;
+  /** Augments each shuffled batch in place (e.g. data/augment.ts jitter) before the step and the teacher see it. */
+  augment?: (x: Float32Array, n: number, seed: number) => void;
   /** Teacher logits per sample of `data` ([n, classes]) for distillation losses. */
   teacher?: (x: Float32Array, n: number) => Float32Array;
   /** Show the progress bar on stderr (default true; it is silent when stderr is no terminal). */
@@ -54,6 +56,7 @@ export function fit(trainer: Trainer, data: Labeled, o: FitOptions): EpochStats[
     for (const b of batches(train, B, permutation(train.n, seed + epoch))) {
       if (b.n < B) break;
       trainer.lr = lrAt((epoch - 1) * steps + done / B);
+      o.augment?.(b.x, b.n, seed * 1_000_003 + (epoch - 1) * steps + done / B);
       const r = trainer.step(b.x, b.labels, o.teacher?.(b.x, b.n));
       loss += r.loss;
       correct += r.correct;
