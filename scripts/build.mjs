@@ -97,24 +97,30 @@ try {
 // The IIFE inlines runtime.simd.wasm as ASCII that gzips like the binary (base64 cuts gzip's
 // byte-aligned matches: +6 KB): the 89 commonest byte values are one printable character each,
 // the rest an escape character plus one; no `"`, `\` or `<`, so the file stays plain ASCII and
-// safe in any charset or inline <script>. The generated module decodes to a Uint8Array at load.
+// safe in any charset or inline <script>. Each group is coded in byte order, so the decoder needs
+// only a 256-bit mask of the one-character bytes (64 hex digits; a full order cost ~0.25 KB
+// gzip). The generated module decodes to a Uint8Array at load.
 const ALPHABET = [...Array(95).keys()].map((i) => i + 32).filter((c) => c !== 34 && c !== 92 && c !== 60);
 function asciiWasmModule(bytes) {
   const counts = new Array(256).fill(0);
   for (const b of bytes) counts[b]++;
-  const order = [...counts.keys()].sort((a, b) => counts[b] - counts[a] || a - b);
-  const direct = ALPHABET.length - 3, code = new Array(256);
+  const direct = ALPHABET.length - 3;
+  const isDirect = new Array(256).fill(false);
+  for (const b of [...counts.keys()].sort((a, b) => counts[b] - counts[a] || a - b).slice(0, direct)) isDirect[b] = true;
+  const order = [...counts.keys()].sort((a, b) => isDirect[b] - isDirect[a] || a - b), code = new Array(256);
   order.forEach((b, k) => {
     const esc = k - direct;
     code[b] = k < direct ? String.fromCharCode(ALPHABET[k])
       : String.fromCharCode(ALPHABET[direct + Math.floor(esc / ALPHABET.length)], ALPHABET[esc % ALPHABET.length]);
   });
   const text = Array.from(bytes, (b) => code[b]).join("");
-  const hex = order.map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `const order = "${hex}", text = "${text}", A = [], at = new Uint8Array(128);
+  let mask = "";
+  for (let b = 0; b < 256; b += 4) mask += (isDirect[b] | isDirect[b + 1] << 1 | isDirect[b + 2] << 2 | isDirect[b + 3] << 3).toString(16);
+  return `const mask = "${mask}", text = "${text}", A = [], at = new Uint8Array(128), value = [], rest = [];
 for (let c = 32; c < 127; c++) if (c !== 34 && c !== 92 && c !== 60) at[c] = A.push(c) - 1;
-const D = A.length - 3, value = new Uint8Array(256), out = new Uint8Array(${bytes.length});
-for (let k = 0; k < 256; k++) value[k] = parseInt(order.slice(2 * k, 2 * k + 2), 16);
+for (let b = 0; b < 256; b++) (parseInt(mask[b >> 2], 16) >> (b & 3) & 1 ? value : rest).push(b);
+value.push(...rest);
+const D = A.length - 3, out = new Uint8Array(${bytes.length});
 for (let i = 0, j = 0; i < text.length; i++) {
   let k = at[text.charCodeAt(i)];
   if (k >= D) k = D + (k - D) * A.length + at[text.charCodeAt(++i)];
