@@ -132,7 +132,9 @@ export function say(t: usize, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e:
         if (q >= 32 && q < 127) putByte(q);
         else { putByte(92); putByte(120); putNum(q, 16); } // \x…
       }
-    } else if (h == 111) putText(opName(v));
+    } else if (h == 111) {
+      for (let q = opName(v); load<u8>(q) && load<u8>(q) != 124; q++) putByte(load<u8>(q));
+    }
     else if (h == 115) {
       const r = gStrs + <usize>v;
       const n = load<u32>(r);

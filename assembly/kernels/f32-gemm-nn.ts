@@ -7,7 +7,7 @@
 // With M ≥ 8 and a `pack` buffer (4·K·N bytes), B's 8-column panels are first copied into
 // contiguous K×8 blocks: the tile then streams B sequentially instead of striding by N
 // (power-of-two strides alias in L1). bench/kernels.ts: 1×1 conv 128→128 @16² 350 → 265 µs.
-import { actS, actV } from "./f32-gemm-act";
+import { f32ActRows } from "./f32-gemm-act";
 import { f32Gemv } from "./f32-gemv";
 
 // Scalar build body: row-axpy over 4 rows of B at a time, so each output is loaded and stored
@@ -36,7 +36,7 @@ function gemmNNScalar(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usize, 
         store<f32>(yr + o, load<f32>(yr + o) + a0 * load<f32>(b0 + o));
       }
     }
-    if (act) for (let j = 0; j < n; j++) store<f32>(yr + (<usize>j << 2), actS(load<f32>(yr + (<usize>j << 2)), act, actA, actB));
+    if (act) f32ActRows(yr, 1, n, n, act, actA, actB);
   }
 }
 
@@ -66,8 +66,6 @@ export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usi
   }
   const pStride: usize = packed ? 32 : bRow;
   const n4 = n & ~3;
-  const va = f32x4.splat(actA);
-  const vb = f32x4.splat(actB);
   // With M ≥ 4 a row remainder reruns the last four rows (identical results, full tile speed).
   for (let r = 0; m >= 4 && r < m; r += 4) {
     if (r + 4 > m) r = m - 4;
@@ -106,10 +104,10 @@ export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usi
         c31 = f32x4.add(c31, f32x4.mul(s, v1));
       }
       const o = <usize>j << 2;
-      v128.store(y0 + o, actV(c00, act, va, vb)); v128.store(y0 + o, actV(c01, act, va, vb), 16);
-      v128.store(y1 + o, actV(c10, act, va, vb)); v128.store(y1 + o, actV(c11, act, va, vb), 16);
-      v128.store(y2 + o, actV(c20, act, va, vb)); v128.store(y2 + o, actV(c21, act, va, vb), 16);
-      v128.store(y3 + o, actV(c30, act, va, vb)); v128.store(y3 + o, actV(c31, act, va, vb), 16);
+      v128.store(y0 + o, c00); v128.store(y0 + o, c01, 16);
+      v128.store(y1 + o, c10); v128.store(y1 + o, c11, 16);
+      v128.store(y2 + o, c20); v128.store(y2 + o, c21, 16);
+      v128.store(y3 + o, c30); v128.store(y3 + o, c31, 16);
     }
     if (j < n4) {
       let c0 = bb0, c1 = bb1, c2 = bb2, c3 = bb3;
@@ -124,10 +122,10 @@ export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usi
         c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a3 + o), v0));
       }
       const o = <usize>j << 2;
-      v128.store(y0 + o, actV(c0, act, va, vb));
-      v128.store(y1 + o, actV(c1, act, va, vb));
-      v128.store(y2 + o, actV(c2, act, va, vb));
-      v128.store(y3 + o, actV(c3, act, va, vb));
+      v128.store(y0 + o, c0);
+      v128.store(y1 + o, c1);
+      v128.store(y2 + o, c2);
+      v128.store(y3 + o, c3);
       j += 4;
     }
     for (; j < n; j++) {
@@ -144,11 +142,12 @@ export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usi
         bp += bRow;
       }
       const o = <usize>j << 2;
-      store<f32>(y0 + o, actS(f32x4.extract_lane(c, 0), act, actA, actB));
-      store<f32>(y1 + o, actS(f32x4.extract_lane(c, 1), act, actA, actB));
-      store<f32>(y2 + o, actS(f32x4.extract_lane(c, 2), act, actA, actB));
-      store<f32>(y3 + o, actS(f32x4.extract_lane(c, 3), act, actA, actB));
+      store<f32>(y0 + o, f32x4.extract_lane(c, 0));
+      store<f32>(y1 + o, f32x4.extract_lane(c, 1));
+      store<f32>(y2 + o, f32x4.extract_lane(c, 2));
+      store<f32>(y3 + o, f32x4.extract_lane(c, 3));
     }
+    if (act) f32ActRows(y0, 4, n, ldy, act, actA, actB);
   }
   for (let r = 0; r < m && m < 4; r++) {
     const a0 = a + <usize>r * aRow;
@@ -164,8 +163,8 @@ export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usi
         c1 = f32x4.add(c1, f32x4.mul(s, v128.load(bp, 16)));
         bp += bRow;
       }
-      v128.store(y0 + (<usize>j << 2), actV(c0, act, va, vb));
-      v128.store(y0 + (<usize>j << 2), actV(c1, act, va, vb), 16);
+      v128.store(y0 + (<usize>j << 2), c0);
+      v128.store(y0 + (<usize>j << 2), c1, 16);
     }
     for (; j < n4; j += 4) {
       let c = bb;
@@ -174,7 +173,7 @@ export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usi
         c = f32x4.add(c, f32x4.mul(v128.load32_splat(a0 + (<usize>i << 2)), v128.load(bp)));
         bp += bRow;
       }
-      v128.store(y0 + (<usize>j << 2), actV(c, act, va, vb));
+      v128.store(y0 + (<usize>j << 2), c);
     }
     for (; j < n; j++) {
       let s: f32 = bias ? load<f32>(bias + (<usize>r << 2)) : 0;
@@ -183,7 +182,8 @@ export function f32GemmNN(m: i32, n: i32, k: i32, a: usize, bm: usize, bias: usi
         s += load<f32>(a0 + (<usize>i << 2)) * load<f32>(bp);
         bp += bRow;
       }
-      store<f32>(y0 + (<usize>j << 2), actS(s, act, actA, actB));
+      store<f32>(y0 + (<usize>j << 2), s);
     }
+    if (act) f32ActRows(y0, 1, n, ldy, act, actA, actB);
   }
 }

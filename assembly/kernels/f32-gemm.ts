@@ -3,7 +3,8 @@
 // loads per step fit x64's 16 vector registers; a 4×4 tile spilled). The W panel (4 rows)
 // is the outer loop so it stays in L1 while every row of X streams past it.
 // Leftover rows of X and of W go through f32Gemv; the scalar build runs f32Gemv row by row.
-import { actV } from "./f32-gemm-act";
+// The activation is one pass over Y at the end (f32ActRows).
+import { f32ActRows } from "./f32-gemm-act";
 import { f32Gemv, hsum4, column4 } from "./f32-gemv";
 
 /** Y[M,N] = act(X[M,K]·W[N,K]ᵀ + b[N]); b = 0 means no bias. */
@@ -17,8 +18,6 @@ export function f32Gemm(m: i32, n: i32, k: i32, x: usize, w: usize, b: usize, y:
   const k4 = k & ~3;
   const n4 = n & ~3;
   const m2 = m & ~1;
-  const va = f32x4.splat(actA);
-  const vb = f32x4.splat(actB);
   for (let j = 0; j < n4; j += 4) {
     const w0 = w + <usize>j * rowBytes;
     const w1 = w0 + rowBytes;
@@ -57,15 +56,16 @@ export function f32Gemm(m: i32, n: i32, k: i32, x: usize, w: usize, b: usize, y:
         s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(x1 + o), wv));
       }
       const y0 = y + <usize>r * outBytes + (<usize>j << 2);
-      v128.store(y0, actV(s0, act, va, vb));
-      v128.store(y0 + outBytes, actV(s1, act, va, vb));
+      v128.store(y0, s0);
+      v128.store(y0 + outBytes, s1);
     }
   }
   if (n4 < n) {
     for (let r = 0; r < m2; r++) {
       f32Gemv(n - n4, k, x + <usize>r * rowBytes, w + <usize>n4 * rowBytes, b ? b + (<usize>n4 << 2) : 0,
-        y + <usize>r * outBytes + (<usize>n4 << 2), act, actA, actB);
+        y + <usize>r * outBytes + (<usize>n4 << 2), 0, 0, 0);
     }
   }
-  if (m2 < m) f32Gemv(n, k, x + <usize>m2 * rowBytes, w, b, y + <usize>m2 * outBytes, act, actA, actB);
+  if (m2 < m) f32Gemv(n, k, x + <usize>m2 * rowBytes, w, b, y + <usize>m2 * outBytes, 0, 0, 0);
+  if (act) f32ActRows(y, m, n, n, act, actA, actB);
 }

@@ -1,7 +1,7 @@
 // y[N] = act(W[N,K]·x[K] + b[N]): the batch-1 Gemm, W row-major as stored in the file.
 // Four rows of W at a time with two K-halves each (8 independent f32x4 accumulators), K
 // unrolled by 8; the four dot products are reduced together by one 4×4 transpose-add.
-import { actS, actV } from "./f32-gemm-act";
+import { f32ActRows } from "./f32-gemm-act";
 
 // Scalar build body: four rows share each x load, four independent sums hide the add latency.
 function gemvScalar(n: i32, k: i32, x: usize, w: usize, b: usize, y: usize, act: i32, actA: f32, actB: f32): void {
@@ -23,18 +23,19 @@ function gemvScalar(n: i32, k: i32, x: usize, w: usize, b: usize, y: usize, act:
       s0 += load<f32>(bj); s1 += load<f32>(bj, 4); s2 += load<f32>(bj, 8); s3 += load<f32>(bj, 12);
     }
     const yj = y + (<usize>j << 2);
-    store<f32>(yj, actS(s0, act, actA, actB));
-    store<f32>(yj, actS(s1, act, actA, actB), 4);
-    store<f32>(yj, actS(s2, act, actA, actB), 8);
-    store<f32>(yj, actS(s3, act, actA, actB), 12);
+    store<f32>(yj, s0);
+    store<f32>(yj, s1, 4);
+    store<f32>(yj, s2, 8);
+    store<f32>(yj, s3, 12);
   }
   for (; j < n; j++) {
     const w0 = w + <usize>j * rowBytes;
     let s0: f32 = 0;
     for (let i = 0; i < k; i++) s0 += load<f32>(x + (<usize>i << 2)) * load<f32>(w0 + (<usize>i << 2));
     if (b) s0 += load<f32>(b + (<usize>j << 2));
-    store<f32>(y + (<usize>j << 2), actS(s0, act, actA, actB));
+    store<f32>(y + (<usize>j << 2), s0);
   }
+  if (act) f32ActRows(y, 1, n, n, act, actA, actB);
 }
 
 // [Σa0, Σa1, Σa2, Σa3] from four accumulators.
@@ -67,8 +68,6 @@ export function f32Gemv(n: i32, k: i32, x: usize, w: usize, b: usize, y: usize, 
   const rowBytes = <usize>k << 2;
   const k8 = k & ~7;
   const k4 = k & ~3;
-  const va = f32x4.splat(actA);
-  const vb = f32x4.splat(actB);
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const w0 = w + <usize>j * rowBytes;
@@ -107,7 +106,7 @@ export function f32Gemv(n: i32, k: i32, x: usize, w: usize, b: usize, y: usize, 
       s = f32x4.add(s, f32x4.mul(v128.load32_splat(x + o), wv));
     }
     if (b) s = f32x4.add(s, v128.load(b + (<usize>j << 2)));
-    v128.store(y + (<usize>j << 2), actV(s, act, va, vb));
+    v128.store(y + (<usize>j << 2), s);
   }
   for (; j < n; j++) {
     const w0 = w + <usize>j * rowBytes;
@@ -120,6 +119,7 @@ export function f32Gemv(n: i32, k: i32, x: usize, w: usize, b: usize, y: usize, 
     let s = hsum(a0);
     for (; i < k; i++) s += load<f32>(x + (<usize>i << 2)) * load<f32>(w0 + (<usize>i << 2));
     if (b) s += load<f32>(b + (<usize>j << 2));
-    store<f32>(y + (<usize>j << 2), actS(s, act, actA, actB));
+    store<f32>(y + (<usize>j << 2), s);
   }
+  if (act) f32ActRows(y, 1, n, n, act, actA, actB);
 }

@@ -2,7 +2,7 @@
 // dense (rows ldx floats apart): XNNPACK's f32-spmm idea, each weight splat once against a
 // block of X's row. Used by Conv (im2col columns or the NCHW planes of a 1×1) and by Gemm at
 // batch > 1 (X transposed). rowPtr may point into a larger table (a Conv group's rows).
-import { actS, actV } from "./f32-gemm-act";
+import { f32ActRows } from "./f32-gemm-act";
 
 /** Y = act(W_sparse·X + bias[row]); bias = 0 means none; Y rows ldy floats apart. */
 export function f32Spmm(m: i32, p: i32, rowPtr: usize, cols: usize, vals: usize, x: usize, ldx: i32, bias: usize, y: usize, ldy: i32,
@@ -14,7 +14,6 @@ export function f32Spmm(m: i32, p: i32, rowPtr: usize, cols: usize, vals: usize,
     const yr = y + (<usize>r * <usize>ldy << 2);
     let q = 0;
     if (ASC_FEATURE_SIMD) {
-      const va = f32x4.splat(actA), vb = f32x4.splat(actB);
       // 8 columns (two vectors) per pass: two independent add chains per weight.
       for (; q + 8 <= p; q += 8) {
         let c0 = f32x4.splat(bv), c1 = c0;
@@ -25,8 +24,8 @@ export function f32Spmm(m: i32, p: i32, rowPtr: usize, cols: usize, vals: usize,
           c0 = f32x4.add(c0, f32x4.mul(w, v128.load(xr)));
           c1 = f32x4.add(c1, f32x4.mul(w, v128.load(xr, 16)));
         }
-        v128.store(yr + (<usize>q << 2), actV(c0, act, va, vb));
-        v128.store(yr + (<usize>q << 2), actV(c1, act, va, vb), 16);
+        v128.store(yr + (<usize>q << 2), c0);
+        v128.store(yr + (<usize>q << 2), c1, 16);
       }
       for (; q + 4 <= p; q += 4) {
         let c = f32x4.splat(bv);
@@ -34,14 +33,15 @@ export function f32Spmm(m: i32, p: i32, rowPtr: usize, cols: usize, vals: usize,
         for (let j = j0; j < j1; j++) {
           c = f32x4.add(c, f32x4.mul(v128.load32_splat(vals + (<usize>j << 2)), v128.load(xq + <usize>load<u32>(cols + (<usize>j << 2)) * xRow)));
         }
-        v128.store(yr + (<usize>q << 2), actV(c, act, va, vb));
+        v128.store(yr + (<usize>q << 2), c);
       }
     }
     for (; q < p; q++) {
       let s = bv;
       const xq = x + (<usize>q << 2);
       for (let j = j0; j < j1; j++) s += load<f32>(vals + (<usize>j << 2)) * load<f32>(xq + <usize>load<u32>(cols + (<usize>j << 2)) * xRow);
-      store<f32>(yr + (<usize>q << 2), actS(s, act, actA, actB));
+      store<f32>(yr + (<usize>q << 2), s);
     }
+    if (act) f32ActRows(yr, 1, p, p, act, actA, actB);
   }
 }

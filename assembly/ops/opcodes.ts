@@ -29,13 +29,15 @@ export const OP_BATCHNORM: u32 = 27;
 export const OP_DROPOUT: u32 = 28;
 export const OP_LAST: u32 = 28;
 
-/** Op name for messages (error paths only). */
-const NAMES: StaticArray<string> = ["?", "Gemm", "MatMul", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
-  "GlobalMaxPool", "ChannelAffine", "Relu", "LeakyRelu", "PRelu", "Clip", "Sigmoid", "Tanh", "HardSigmoid",
-  "HardSwish", "Softmax", "LogSoftmax", "Add", "Sub", "Mul", "Div", "Concat", "Reshape", "Transpose", "Pad",
-  "BatchNormalization", "Dropout"];
-export function opName(code: u32): string {
-  return unchecked(NAMES[code <= OP_LAST ? code : 0]);
+/** Op name for messages (graph.ts say's %o): its UTF-8 entry in the list, ended by "|" or NUL. */
+export function opName(code: u32): usize {
+  return item("?|Gemm|MatMul|Conv|MaxPool|AveragePool|GlobalAveragePool|GlobalMaxPool|ChannelAffine|Relu|LeakyRelu|PRelu|Clip|Sigmoid|Tanh|HardSigmoid|HardSwish|Softmax|LogSoftmax|Add|Sub|Mul|Div|Concat|Reshape|Transpose|Pad|BatchNormalization|Dropout",
+    code <= OP_LAST ? code : 0);
+}
+/** Entry k of a "|"-separated list (a literal made UTF-8 by assembly/transform/utf8-templates.mjs). */
+function item(list: usize, k: u32): usize {
+  for (; k; list++) if (load<u8>(list) == 124) k--;
+  return list;
 }
 
 /** Input count range and attribute count rule per opcode (docs/FORMAT.md §4.1).

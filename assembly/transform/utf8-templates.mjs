@@ -8,7 +8,7 @@
 import { Transform } from "assemblyscript/transform";
 import { Node } from "assemblyscript";
 
-const TEMPLATE_ARG = new Map([["say", 0], ["setError", 0], ["fail", 0], ["err", 0], ["bad", 1], ["checkStr", 2]]);
+const TEMPLATE_ARG = new Map([["say", 0], ["setError", 0], ["fail", 0], ["err", 0], ["bad", 1], ["checkStr", 2], ["item", 0]]);
 // assemblyscript's NodeKind / LiteralKind values (const enums, not exported at run time).
 const IDENTIFIER = 7, CALL = 10, LITERAL = 17, PARENTHESIZED = 21, TERNARY = 23, STRING = 2;
 

@@ -132,14 +132,9 @@ export async function instantiateRuntime(options: { wasm?: WasmSource; simd?: bo
     }
     module = await pending;
   }
-  let memory: RuntimeExports["memory"] | undefined;
-  const abort = (msg: number, file: number, line: number, column: number): never => {
-    throw new SlimnetError(`runtime aborted: ${readString(memory, msg)} (${readString(memory, file)}:${line}:${column})`);
-  };
-  const instance = await WebAssembly.instantiate(module, { env: { abort } });
-  const exports = instance.exports as unknown as RuntimeExports;
-  memory = exports.memory;
-  return exports;
+  // No imports: AssemblyScript's env.abort is the module's own trap (asconfig.json `use`).
+  const instance = await WebAssembly.instantiate(module, {});
+  return instance.exports as unknown as RuntimeExports;
 }
 
 const utf8 = typeof TextDecoder === "function" ? new TextDecoder() : undefined;
@@ -153,11 +148,4 @@ export function decodeUtf8(bytes: Uint8Array): string {
   } catch {
     return String.fromCharCode(...bytes);
   }
-}
-
-// AssemblyScript strings are UTF-16 with their byte length at ptr - 4.
-function readString(memory: RuntimeExports["memory"] | undefined, ptr: number): string {
-  if (!memory || !ptr) return "?";
-  const len = new Uint32Array(memory.buffer, ptr - 4, 1)[0] >>> 1;
-  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, len));
 }
