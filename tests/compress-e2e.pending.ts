@@ -1,3 +1,5 @@
+// Pending the codebook/huffman writer (branch codebook-runtime): enable with
+// `git mv tests/compress-e2e.pending.ts tests/compress-e2e.test.ts` once it is merged.
 // Clustered and Huffman-tagged models through the writer, the readers and the runtime (needs the
 // codebook/huffman writer of branch codebook-runtime): the file round-trips the quantized
 // weights, the runtime's outputs match the trainer's forward on the same weights, and the CLI's
