@@ -134,7 +134,7 @@ test("demo converts the committed LeNet-5 baseline and evaluates it in the runti
 test("bad input: exit 1 with a one-line message, no stack trace", () => {
   const cases: [string[], RegExp][] = [
     [["inspect", join(tmp, "missing.slim")], /cannot read .*missing\.slim: ENOENT/],
-    [["frobnicate"], /unknown command "frobnicate"; commands: convert, inspect, run, eval, report, train, prune, prune-neurons, demo/],
+    [["frobnicate"], /unknown command "frobnicate"; commands: convert, inspect, run, eval, report, train, prune, prune-neurons, cluster, compress, demo/],
     [["eval", SLIM], /eval needs --data mnist/],
     [["eval", SLIM, "--data", "mnist", "--limit", "zero"], /--limit takes a positive integer, got "zero"/],
     [["run", SLIM, "--input", `z=${join(tmp, "x.npy")}`, "--out", tmp], /unknown input "z"; the model's inputs are "x" \[-1,784\]/],
@@ -234,6 +234,28 @@ test("prune-neurons: lenet5 filters removed, table and JSON; bad flags are one-l
     [["prune", model, "-o", out, "--sparsity", "1.5"], /--sparsity takes a fraction in \[0, 1\], got "1.5"/],
     [["prune-neurons", model, "-o", out, "--keep", "0.5", "--criterion", "apoz"], /--criterion apoz needs --data/],
     [["prune-neurons", model, "-o", out, "--keep", "0.5", "--per-layer", "fc1"], /--per-layer takes NAME=KEEP/],
+  ] as [string[], RegExp][]) {
+    const e = cli(...args);
+    assert.equal(e.code, 1, args.join(" "));
+    assert.match(e.stderr, re);
+    assert.equal(e.stderr.trim().split("\n").length, 1, e.stderr);
+  }
+});
+
+test("cluster and compress: bad flags are one-line errors naming the flag or layer", () => {
+  const model = join(ROOT, "data/models/lenet5.onnx"), out = join(tmp, "clustered.slim");
+  for (const [args, re] of [
+    [["cluster", model, "-o", out, "--bits", "9"], /--bits takes an integer in 1..8, got "9"/],
+    [["cluster", model, "-o", out, "--per-layer", "fc9=3"], /--per-layer: no layer "fc9"; layers: conv1, conv2, fc1, logits/],
+    [["cluster", model, "-o", out, "--per-layer", "fc1=0"], /--per-layer takes NAME=BITS/],
+    [["cluster", model, "-o", out, "--init", "kmeans++"], /--init takes linear or density or random, got "kmeans\+\+"/],
+    [["cluster", model, "-o", out, "--finetune-epochs", "2"], /--finetune-epochs needs --data/],
+    [["cluster", model], /cluster needs -o OUT.onnx or -o OUT.slim/],
+    [["compress", model, "-o", out], /compress needs --data \(the recipes fine-tune\)/],
+    [["compress", model, "-o", out, "--recipe", "zip", "--data", "mnist"], /unknown recipe "zip"; recipes: deep-compression, int8, binary/],
+    [["compress", model, "-o", out, "--recipe", "int8", "--data", "mnist", "--limit", "100"], /recipe int8: not yet implemented \(issue 6 part 4\)/],
+    [["compress", model, "-o", out, "--data", "mnist", "--bits", "conv1=12"], /--bits takes NAME=BITS/],
+    [["compress", model, "-o", out, "--data", "mnist", "--sparsity", "conv7=0.5"], /--sparsity: no layer "conv7"/],
   ] as [string[], RegExp][]) {
     const e = cli(...args);
     assert.equal(e.code, 1, args.join(" "));

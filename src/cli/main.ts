@@ -3,6 +3,8 @@
 import { parseArgs } from "node:util";
 import { SlimnetError } from "../runtime/errors.js";
 import type { Command } from "./command.js";
+import { cluster } from "./commands/cluster.js";
+import { compress } from "./commands/compress.js";
 import { convert } from "./commands/convert.js";
 import { demo } from "./commands/demo.js";
 import { evaluate } from "./commands/eval.js";
@@ -13,7 +15,7 @@ import { report } from "./commands/report.js";
 import { run } from "./commands/run.js";
 import { train } from "./commands/train.js";
 
-const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate, report, train, prune, pruneNeurons, demo];
+const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate, report, train, prune, pruneNeurons, cluster, compress, demo];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -6,10 +6,13 @@
 //             cancelled where |shadow| > 1
 //   quant     fake quantization: deployed = per-row symmetric b-bit quantize(shadow);
 //             straight-through gradient
-//   cluster   Deep Compression weight sharing: gradients summed per cluster into the centroids,
-//             the optimizer updates the k centroids, weights are re-gathered from them
+//   cluster   Deep Compression weight sharing (trained quantization): gradients summed per
+//             cluster into the centroids (one codebook, or one per row), the optimizer updates the
+//             centroids, weights are re-gathered from them; masked (pruned) weights take no part
+//             and stay exactly zero
 // A tensor has at most one of sign/quant/cluster, optionally with a mask. Frozen tensors get no
 // optimizer at all (the Trainer's `frozen` option).
+import type { Tensor } from "../ir/graph.js";
 import { InputError } from "../runtime/errors.js";
 import type { OptimParam } from "./optim.js";
 import type { TrainerExports } from "./wasm.js";
@@ -18,7 +21,8 @@ export type Hook =
   | { kind: "mask"; mask: ArrayLike<number> }
   | { kind: "sign"; scalePerRow?: boolean; mask?: ArrayLike<number> }
   | { kind: "quant"; bits: number; mask?: ArrayLike<number> }
-  | { kind: "cluster"; index: Uint8Array; centroids: Float32Array };
+  /** `centroids` holds k per codebook: k for the tensor, or rows × k with `perRow` (index i of row r is centroid r·k + i). */
+  | { kind: "cluster"; index: Uint8Array; centroids: Float32Array; perRow?: boolean; mask?: ArrayLike<number> };
 
 /** A weight tensor of the loaded file: its data and gradient in wasm memory. */
 export interface WeightSlot {
@@ -82,25 +86,52 @@ export function install(w: TrainerExports, slot: WeightSlot, hook: Hook): Instal
       return { target, before, after, state: () => f32(w, shadow, slot.n) };
     }
     case "cluster": {
-      const k = hook.centroids.length;
+      const books = hook.perRow ? rows : 1, k = hook.centroids.length / books, len = slot.n / books;
       if (hook.index.length !== slot.n) throw new InputError(`clusters of "${slot.name}": ${hook.index.length} indices for ${slot.n} weights`);
-      if (k < 1 || k > 256) throw new InputError(`clusters of "${slot.name}": ${k} centroids (1..256)`);
+      if (!Number.isInteger(k) || k < 1 || k > 256) throw new InputError(`clusters of "${slot.name}": ${hook.centroids.length} centroids for ${books} codebook(s) (1..256 each)`);
       const bad = hook.index.findIndex((i) => i >= k);
       if (bad >= 0) throw new InputError(`clusters of "${slot.name}": index ${hook.index[bad]} of weight ${bad} ≥ ${k} centroids`);
-      const centroids = put(w, Float32Array.from(hook.centroids)), cgrad = w.alloc(Math.max(16, 4 * k)), index = put(w, hook.index);
+      const all = books * k, centroids = put(w, Float32Array.from(hook.centroids)), cgrad = w.alloc(Math.max(16, 4 * all)), index = put(w, hook.index);
       const gather = () => {
-        const c = f32(w, centroids, k), out = f32(w, slot.w, slot.n), idx = new Uint8Array(w.memory.buffer, index, slot.n);
-        for (let i = 0; i < slot.n; i++) out[i] = c[idx[i]];
+        const c = f32(w, centroids, all), out = f32(w, slot.w, slot.n), idx = new Uint8Array(w.memory.buffer, index, slot.n);
+        for (let i = 0; i < slot.n; i++) out[i] = c[Math.floor(i / len) * k + idx[i]];
+        if (mask) w.maskApply(slot.w, mask, slot.n);
       };
       gather();
       return {
-        target: { param: centroids, grad: cgrad, n: k },
-        before: () => { f32(w, cgrad, k).fill(0); w.groupGrad(slot.g, index, slot.n, cgrad, k); },
+        target: { param: centroids, grad: cgrad, n: all },
+        before: () => {
+          if (mask) w.maskApply(slot.g, mask, slot.n);
+          for (let r = 0; r < books; r++) w.groupGrad(slot.g + 4 * r * len, index + r * len, len, cgrad + 4 * r * k, k);
+        },
         after: gather,
-        state: () => f32(w, centroids, k),
+        state: () => f32(w, centroids, all),
       };
     }
     default:
       throw new InputError(`unknown hook kind ${JSON.stringify((hook as { kind: unknown }).kind)}`);
   }
+}
+
+/**
+ * The cluster hook a clustered tensor's data implies (Tensor.indexBits set): each distinct
+ * non-zero value of the tensor (of each row with `codebookPerRow`) is a centroid; zeros are
+ * pruned weights, masked so they stay zero.
+ */
+export function codebookHook(t: Tensor): Hook {
+  const d = t.data!, bits = t.indexBits!, books = t.codebookPerRow ? t.shape[0] : 1, len = d.length / books;
+  const values = Array.from({ length: books }, (_, r) => [...new Set(d.subarray(r * len, (r + 1) * len))].filter((v) => v !== 0).sort((a, b) => a - b));
+  const k = Math.max(1, ...values.map((v) => v.length));
+  if (k > 2 ** bits) {
+    const r = values.findIndex((v) => v.length === k);
+    throw new InputError(`"${t.name}"${books > 1 ? ` row ${r}` : ""}: ${k} distinct non-zero values, more than 2^${bits} (indexBits); cluster it again`);
+  }
+  const centroids = new Float32Array(books * k), index = new Uint8Array(d.length);
+  values.forEach((v, r) => {
+    centroids.set(v, r * k);
+    const at = new Map(v.map((c, i) => [c, i]));
+    for (let i = r * len; i < (r + 1) * len; i++) index[i] = at.get(d[i]) ?? 0;
+  });
+  const mask = d.includes(0) ? Uint8Array.from(d, (v) => (v !== 0 ? 1 : 0)) : undefined;
+  return { kind: "cluster", index, centroids, perRow: books > 1, mask };
 }

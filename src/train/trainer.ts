@@ -7,7 +7,7 @@ import { numel } from "../ir/graph.js";
 import { writeSlim } from "../format/writer.js";
 import { FormatError, InputError, SlimnetError } from "../runtime/errors.js";
 import type { WasmSource } from "../runtime/wasm.js";
-import { install, type Hook, type Installed, type WeightSlot } from "./hooks.js";
+import { codebookHook, install, type Hook, type Installed, type WeightSlot } from "./hooks.js";
 import { Optimizer, type OptimizerConfig } from "./optim.js";
 import { instantiateTrainer, type TrainerExports } from "./wasm.js";
 
@@ -28,8 +28,9 @@ export interface TrainerOptions {
   /** Constant tensors the optimizer leaves alone. */
   frozen?: Iterable<string>;
   /**
-   * Hooks by tensor name (see hooks.ts). A constant tagged "csr" (pruned) without one gets a
-   * mask hook keeping its zeros zero (mask = data ≠ 0).
+   * Hooks by tensor name (see hooks.ts). A constant without one gets: a cluster hook when it is
+   * clustered (`indexBits` set: trained quantization of its centroids, zeros kept zero), a mask
+   * hook when it is tagged "csr" (pruned: mask = data ≠ 0).
    */
   hooks?: Record<string, Hook>;
   /** trainer.wasm bytes or module (default: dist/trainer.wasm). */
@@ -113,7 +114,7 @@ export class Trainer {
       if (!t.data || frozen.has(name) || stats.has(name)) continue;
       const id = this.#id(name);
       const slot: WeightSlot = { name, shape: t.shape, n: t.data.length, w: w.tensorData(id), g: w.gradData(id) };
-      const hook = hooks[name] ?? (t.encoding === "csr" ? { kind: "mask", mask: t.data } : undefined);
+      const hook = hooks[name] ?? (t.indexBits ? codebookHook(t) : t.encoding === "csr" ? { kind: "mask", mask: t.data } : undefined);
       const hooked = hook ? install(w, slot, hook) : undefined;
       if (hooked) this.#hooks.push(hooked);
       this.optimizer.add(hooked?.target ?? { param: slot.w, grad: slot.g, n: slot.n });
@@ -129,9 +130,10 @@ export class Trainer {
     if (graph.inputs.length !== 1) throw new InputError(`the trainer takes graphs with one input, ${graph.name} has ${graph.inputs.length}`);
     if (!graph.batchDynamic && batch !== 1) throw new InputError(`${graph.name} has a fixed batch: it cannot be trained at batch ${batch}`);
     const w = await instantiateTrainer(options.wasm);
-    // Training files are dense; format v1's writer takes only f32-tagged weights, so pruned
-    // ("csr") tags are dropped from the copy written here.
-    const bytes = writeSlim(graph, { training: true });
+    // Training files are dense (the trainer updates f32 weights in place): the copy written here
+    // drops every storage tag; hooks keep zeros and codebooks.
+    const dense = { ...graph, tensors: new Map([...graph.tensors].map(([n, t]) => [n, { name: t.name, shape: t.shape, data: t.data }])) };
+    const bytes = writeSlim(dense, { training: true });
     const at = w.reserve(bytes.length); // (g): take the memory view after it
     new Uint8Array(w.memory.buffer, at, bytes.length).set(bytes);
     const fail = (what: string): never => {

@@ -39,17 +39,17 @@ export function checkOut(cmd: Command, out: unknown): string {
 /** Stored bytes of each layer's constants (as `slimnet inspect` counts them). */
 export const layerBytes = (g: Graph): Map<string, number> => new Map(inspect(writeSlim(g)).layers.map((l) => [l.name, l.bytes]));
 
-/** `--per-layer a=0.3,b=0.9` → { a: 0.3, b: 0.9 }; names checked against `valid`. */
-export function perLayerOption(values: Values, valid: readonly string[], ok: (v: number) => boolean, what: string): Record<string, number> {
-  const raw = values["per-layer"];
+/** `--per-layer a=0.3,b=0.9` (or another `flag`) → { a: 0.3, b: 0.9 }; names checked against `valid`. */
+export function perLayerOption(values: Values, valid: readonly string[], ok: (v: number) => boolean, what: string, flag = "per-layer"): Record<string, number> {
+  const raw = values[flag];
   if (raw === undefined) return {};
   const out: Record<string, number> = {};
   for (const item of String(raw).split(",")) {
     const m = /^([^=]+)=(.+)$/.exec(item.trim()), v = Number(m?.[2]);
-    if (!m || !ok(v)) throw new InputError(`--per-layer takes NAME=${what},… (e.g. ${valid[0] ?? "fc1"}=0.5), got "${item}"`);
+    if (!m || !ok(v)) throw new InputError(`--${flag} takes NAME=${what},… (e.g. ${valid[0] ?? "fc1"}=0.5), got "${item}"`);
     out[m[1]] = v;
   }
-  checkLayerNames(Object.keys(out), valid, "--per-layer");
+  checkLayerNames(Object.keys(out), valid, `--${flag}`);
   return out;
 }
 

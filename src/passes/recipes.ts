@@ -1,0 +1,115 @@
+// Recipes: named chains of passes with fine-tuning, one row each in RECIPES (`slimnet compress
+// --recipe NAME`). A recipe works on any model: its per-layer settings come from the layer's
+// kind and place, and every one can be overridden by layer name.
+//
+// deep-compression (Han et al. 2016): prune (iterative, polynomial schedule, fine-tuning after
+// each step) → cluster with trained quantization → Huffman coding. Default rates follow the
+// paper's LeNets (Han et al. 2015 Tables 1–2: fc .92/.91, output .74/.81, conv1 .34, conv2
+// .88): the first conv keeps most (it has few weights and sees raw pixels), later convs prune
+// .85, hidden fully connected .92, the output layer .75. Index bits: 8 for conv, 5 otherwise
+// (Deep Compression §3).
+import { split, type Labeled } from "../data/batches.js";
+import type { Graph } from "../ir/graph.js";
+import { InputError, UnsupportedError } from "../runtime/errors.js";
+import { cluster } from "./cluster.js";
+import { huffman } from "./huffman.js";
+import { accuracy, checkLayerNames, prunableLayers, prune, weightSparsity } from "./prune.js";
+
+export interface RecipeOptions {
+  /** Training samples for fine-tuning. */
+  data: Labeled;
+  /** Validation set (default: a seeded 10% split of `data`). */
+  val?: Labeled;
+  /** Fine-tuning epochs after each pruning step and for trained quantization; default 3 (LeNet-300-100: 1.55% test error, 1 gives 1.74%). */
+  epochs?: number;
+  /** Pruning steps; default 3. */
+  steps?: number;
+  /** Fractions pruned by layer name, over the defaults. */
+  sparsity?: Record<string, number>;
+  /** Index bits by layer name, over the defaults. */
+  bits?: Record<string, number>;
+  batch?: number;
+  /** SGD learning rate of the pruning fine-tunes (default 0.01); trained quantization uses a tenth. */
+  lr?: number;
+  seed?: number;
+  progress?: boolean;
+  onStage?: (s: RecipeStage) => void;
+}
+
+export interface RecipeStage {
+  /** "input", "prune", "cluster", "trained quantization" (Huffman coding changes no value). */
+  stage: string;
+  /** Fraction of zeros over the prunable weights. */
+  sparsity: number;
+  valAccuracy: number;
+}
+
+export interface RecipeResult {
+  graph: Graph;
+  stages: RecipeStage[];
+  /** What the recipe used per layer. */
+  sparsity: Record<string, number>;
+  bits: Record<string, number>;
+}
+
+export interface Recipe {
+  name: string;
+  summary: string;
+  run(g: Graph, o: RecipeOptions): Promise<RecipeResult>;
+}
+
+/** Deep Compression's pruning rate for each prunable layer, by kind and place. */
+export function defaultSparsity(g: Graph): Record<string, number> {
+  const layers = prunableLayers(g);
+  return Object.fromEntries(layers.map((l, i) => {
+    const node = g.nodes.find((n) => n.name === l.name)!;
+    const rate = i === layers.length - 1 ? 0.75 : l.op !== "Conv" ? 0.92 : g.inputs.includes(node.inputs[0]) ? 0.35 : 0.85;
+    return [l.name, rate];
+  }));
+}
+
+/** Deep Compression's index bits: 8 for conv layers, 5 for the rest. */
+export const defaultBits = (g: Graph): Record<string, number> =>
+  Object.fromEntries(prunableLayers(g).map((l) => [l.name, l.op === "Conv" ? 8 : 5]));
+
+async function deepCompression(input: Graph, o: RecipeOptions): Promise<RecipeResult> {
+  const names = prunableLayers(input).map((l) => l.name), seed = o.seed ?? 1, epochs = o.epochs ?? 3, lr = o.lr ?? 0.01;
+  checkLayerNames(Object.keys(o.sparsity ?? {}), names, "sparsity");
+  checkLayerNames(Object.keys(o.bits ?? {}), names, "bits");
+  if (!Number.isInteger(epochs) || epochs < 1) throw new InputError(`epochs must be a positive integer, got ${epochs}`);
+  const sparsity = { ...defaultSparsity(input), ...o.sparsity }, bits = { ...defaultBits(input), ...o.bits };
+  const { train, val } = o.val ? { train: o.data, val: o.val } : split(o.data, 0.1, seed);
+  const stages: RecipeStage[] = [];
+  const record = async (stage: string, g: Graph, valAccuracy?: number) => {
+    const s = { stage, sparsity: weightSparsity(g), valAccuracy: valAccuracy ?? (await accuracy(g, val)) };
+    stages.push(s);
+    o.onStage?.(s);
+  };
+  const common = { data: train, val, batch: o.batch, seed, progress: o.progress, finetuneEpochs: epochs };
+  await record("input", input);
+  const pruned = await prune(input, {
+    ...common, sparsity: 0, perLayer: sparsity, schedule: { kind: "polynomial", steps: o.steps ?? 3 }, optimizer: { kind: "sgd", lr, momentum: 0.9 },
+  });
+  await record("prune", pruned.graph, pruned.history[pruned.history.length - 1].valAccuracy);
+  const clustered = await cluster(pruned.graph, { ...common, perLayer: bits, optimizer: { kind: "sgd", lr: lr / 10, momentum: 0.9 } });
+  await record("cluster", pruned.graph, clustered.valAccuracyClustered);
+  await record("trained quantization", clustered.graph, clustered.valAccuracy);
+  huffman(clustered.graph);
+  return { graph: clustered.graph, stages, sparsity, bits };
+}
+
+const notYet = (name: string, part: string) => async (): Promise<never> => {
+  throw new UnsupportedError(`recipe ${name}: not yet implemented (issue 6 part ${part}); use --recipe deep-compression`);
+};
+
+export const RECIPES: readonly Recipe[] = [
+  { name: "deep-compression", summary: "prune → cluster (trained quantization) → Huffman, fine-tuning after each step (Han et al. 2016)", run: deepCompression },
+  { name: "int8", summary: "per-channel int8 weights (not yet implemented)", run: notYet("int8", "4") },
+  { name: "binary", summary: "1-bit weights with per-channel scale (not yet implemented)", run: notYet("binary", "5") },
+];
+
+export function recipe(name: string): Recipe {
+  const r = RECIPES.find((r) => r.name === name);
+  if (!r) throw new InputError(`unknown recipe "${name}"; recipes: ${RECIPES.map((r) => r.name).join(", ")}`);
+  return r;
+}
