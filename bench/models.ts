@@ -1,36 +1,71 @@
-// The three fp32 zoo models, each exported once per format from the same IR weights, and the
-// seeded inputs every runtime receives.
+// The bench models, each exported once per format from the same IR weights, and the seeded
+// inputs every runtime receives: the three fp32 zoo models, and compressed variants of the
+// trained LeNets of data/models (slimnet runs the compressed .slim; the peers run the same weights
+// as a dense ONNX file, zeros included, which is what they would be given).
+import { readFileSync } from "node:fs";
 import { exportOnnx } from "../src/export/onnx.js";
 import { writeSlim } from "../src/format/writer.js";
+import { importOnnx } from "../src/import/onnx.js";
 import { numel, type Graph } from "../src/ir/graph.js";
+import { applyMasks, magnitudeMasks } from "../src/passes/prune.js";
+import { pruneNeurons } from "../src/passes/prune-neurons.js";
 import { lenet300, lenet5, mobilenet } from "../src/zoo/index.js";
+import { ROOT } from "./bundle.js";
 import type { BenchModel } from "./peers/peer.js";
 
-/** slimnet's goals from DESIGN.md "Numbers to beat" (dense fp32, one thread, median). */
+/** slimnet's goals: DESIGN.md "Numbers to beat" (dense fp32, one thread, median) and the issues' speed-ups. */
 export interface Goals {
   loadMs?: number;
   batch1Ms?: number;
   perSecond?: number;
+  /** Batch-1 speed-up over onnxruntime-web running the same weights dense. */
+  vsOrt?: number;
+  /** Batch-1 speed-up over the dense parent model in slimnet. */
+  vsParent?: number;
 }
 
-const ZOO: Record<string, { label: string; build: () => Graph; goals: Goals }> = {
+interface ZooEntry {
+  label: string;
+  build: () => Graph | Promise<Graph>;
+  goals: Goals;
+  /** Key of the dense model this one was compressed from. */
+  parent?: string;
+}
+
+const trained = (name: string): Graph => importOnnx(readFileSync(`${ROOT}data/models/${name}.onnx`));
+
+/** Every prunable layer at 90% zeros by magnitude, one shot (latency does not need fine-tuning). */
+function sparse90(g: Graph): Graph {
+  applyMasks(g, magnitudeMasks(g, { sparsity: 0.9 }));
+  return g;
+}
+
+/** Half the neurons / filters of every hidden layer removed by L1 norm. */
+const neurons50 = async (g: Graph): Promise<Graph> => (await pruneNeurons(g, { keep: 0.5, criterion: "l1" })).graph;
+
+const ZOO: Record<string, ZooEntry> = {
   mlp: { label: "MLP 784-300-100-10, LeNet-300-100 (0.27 M MACs)", build: () => lenet300(), goals: { loadMs: 5, batch1Ms: 0.045, perSecond: 40_000 } },
   lenet5: { label: "LeNet-5 (Caffe / Deep Compression), 1×28×28: conv5×5·20, conv5×5·50, fc 500-10 (2.31 M MACs)", build: () => lenet5(), goals: { loadMs: 5, batch1Ms: 0.085 } },
   mobilenet: { label: "MobileNet-like, 3×32×32: stem + 6 depthwise-separable blocks (18.7 M MACs)", build: () => mobilenet(), goals: { loadMs: 5, batch1Ms: 2.5 } },
+  "mlp-sparse90": { label: "LeNet-300-100 (trained), 90% of weights pruned: CSR in slimnet, dense for the peers", build: () => sparse90(trained("lenet300")), goals: { vsOrt: 3 }, parent: "mlp" },
+  "lenet5-sparse90": { label: "LeNet-5 (trained), 90% of weights pruned: CSR in slimnet, dense for the peers", build: () => sparse90(trained("lenet5")), goals: { vsOrt: 3 }, parent: "lenet5" },
+  "mlp-neurons50": { label: "LeNet-300-100 (trained), half the hidden neurons removed (784-150-50-10)", build: () => neurons50(trained("lenet300")), goals: { vsParent: 1.8 }, parent: "mlp" },
+  "lenet5-neurons50": { label: "LeNet-5 (trained), half the filters and hidden neurons removed (10-25-250-10)", build: () => neurons50(trained("lenet5")), goals: { vsParent: 1.8 }, parent: "lenet5" },
 };
 
 export const MODEL_KEYS = Object.keys(ZOO);
 export const modelLabel = (key: string): string => ZOO[key]?.label ?? key;
 export const modelGoals = (key: string): Goals => ZOO[key]?.goals ?? {};
+export const modelParent = (key: string): string | undefined => ZOO[key]?.parent;
 /** The batch of the throughput measurement. */
 export const BATCH = 64;
 /** Runtime download goal: JS + wasm, gzip. */
 export const DOWNLOAD_GOAL_BYTES = 20 * 1024;
 
-export function prepareModel(key: string): BenchModel {
+export async function prepareModel(key: string): Promise<BenchModel> {
   const entry = ZOO[key];
   if (!entry) throw new Error(`unknown bench model "${key}" (${MODEL_KEYS.join(", ")})`);
-  const graph = entry.build();
+  const graph = await entry.build();
   if (!graph.batchDynamic) throw new Error(`zoo model "${key}" is not batch-dynamic: batch ${BATCH} cannot run`);
   const [input] = graph.inputs;
   const [output] = graph.outputs;

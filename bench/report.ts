@@ -31,7 +31,7 @@ export interface Results {
   peers: Partial<Record<PeerName, string>>;
   download: Record<string, { files: { file: string; bytes: number; gzip: number }[]; gzip: number }>;
   downloadGoalBytes: number;
-  models: Record<string, { label: string; goals: Goals; peers: Partial<Record<PeerName, Cell | { error: string }>> }>;
+  models: Record<string, { label: string; goals: Goals; parent?: string; peers: Partial<Record<PeerName, Cell | { error: string }>> }>;
   seconds?: number;
 }
 
@@ -70,6 +70,41 @@ const ROWS: Row[] = [
   { label: "max abs diff vs ORT", value: (c) => c.maxAbsDiff, show: (x) => (x === 0 ? "0" : x.toExponential(1)) },
 ];
 
+const cellOf = (r: Results, model: string | undefined, p: PeerName): Cell | undefined => {
+  const c = model === undefined ? undefined : r.models[model]?.peers[p];
+  return c && !("error" in c) ? c : undefined;
+};
+
+/** Compressed models against their dense parent in slimnet and against the peers running the same weights dense. */
+function speedups(r: Results): string[] {
+  const compressed = Object.entries(r.models).filter(([, m]) => m.parent);
+  if (!compressed.length) return [];
+  const x = (other: number | undefined, mine: number | undefined): string =>
+    other === undefined || mine === undefined || !(mine > 0) ? "—" : `${(other / mine).toFixed(2)}×`;
+  const rows = compressed.map(([key, m]) => {
+    const mine = cellOf(r, key, "slimnet"), parent = cellOf(r, m.parent, "slimnet");
+    const b1 = (c: Cell | undefined): number | undefined => c?.batch1.medianMs;
+    const b64 = (c: Cell | undefined): number | undefined => c?.batch64.medianMs;
+    const goal = m.goals.vsOrt !== undefined
+      ? goalCell(b1(cellOf(r, key, "ort")) !== undefined && b1(mine) ? b1(cellOf(r, key, "ort"))! / b1(mine)! : undefined, m.goals.vsOrt, true, "× vs ORT")
+      : goalCell(b1(parent) !== undefined && b1(mine) ? b1(parent)! / b1(mine)! : undefined, m.goals.vsParent, true, "× vs parent");
+    return [
+      key, b1(mine) === undefined ? "—" : ms(b1(mine)!),
+      x(b1(parent), b1(mine)), x(b1(cellOf(r, key, "ort")), b1(mine)), x(b1(cellOf(r, key, "tfjs")), b1(mine)),
+      x(b64(parent), b64(mine)), x(b64(cellOf(r, key, "ort")), b64(mine)), goal,
+    ];
+  });
+  const head = ["model", "slimnet batch 1, ms", "batch 1 speed-up vs dense parent (slimnet)", "vs ORT-web", "vs tfjs-wasm",
+    "batch 64 speed-up vs dense parent", "vs ORT-web", "goal"];
+  return [
+    "## Compressed models: speed-up over the dense model", "",
+    "Speed-up = the other's median time ÷ slimnet's on the compressed model (above 1× is faster). The dense parent is the",
+    "row of the same architecture above; the peers run the compressed model's own weights as a dense ONNX file.", "",
+    `| ${head.join(" | ")} |`, `| ${head.map((_, i) => (i ? "---:" : "---")).join(" | ")} |`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`), "",
+  ];
+}
+
 export function markdown(r: Results): string {
   const peers = Object.keys(r.peers) as PeerName[];
   const hasRatios = peers.includes("slimnet");
@@ -92,6 +127,7 @@ export function markdown(r: Results): string {
   ]]));
   out.push("", peers.map((p) => `${NAMES[p]}: ${r.download[p]?.files.map((f) => `${f.file} ${kb(f.gzip)}`).join(" + ")}`).join(" · "), "");
 
+  out.push(...speedups(r));
   for (const [key, m] of Object.entries(r.models)) {
     out.push(`## ${m.label}`, "");
     const cell = (p: PeerName): Cell | undefined => {

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { bundleChild, bundleSlimnet, CHILD_BUNDLE, OUT, ROOT } from "./bundle.js";
 import type { ChildResult } from "./child.js";
-import { BATCH, DOWNLOAD_GOAL_BYTES, MODEL_KEYS, modelGoals, modelLabel } from "./models.js";
+import { BATCH, DOWNLOAD_GOAL_BYTES, MODEL_KEYS, modelGoals, modelLabel, modelParent } from "./models.js";
 import { loadPeer, PEER_NAMES, type PeerName } from "./peers/peer.js";
 import { median } from "./stats.js";
 import { markdown, type Cell, type Results } from "./report.js";
@@ -95,7 +95,7 @@ for (const p of peers) results.download[p] = await download(p);
 // Runtimes take turns, round after round, so a burst of other work on the machine hits them
 // alike; the last TIMED rounds also time, and each timing is the median over those rounds.
 for (const m of models) {
-  const cells: Results["models"][string] = { label: modelLabel(m), goals: modelGoals(m), peers: {} };
+  const cells: Results["models"][string] = { label: modelLabel(m), goals: modelGoals(m), parent: modelParent(m), peers: {} };
   results.models[m] = cells;
   const done: Partial<Record<PeerName, ChildResult[]>> = {};
   const failed = new Set<PeerName>();

@@ -77,7 +77,7 @@ test("tfjs translation of an every-op graph agrees with onnxruntime-web", async 
 
 for (const key of MODEL_KEYS) {
   test(`tfjs translation of zoo model ${key} agrees with onnxruntime-web (batch 1 and 4)`, async () => {
-    const model = prepareModel(key);
+    const model = await prepareModel(key);
     await agree(model, 1);
     await agree(model, 4);
   });
