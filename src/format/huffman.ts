@@ -97,19 +97,16 @@ export function decodeHuffman(bytes: Uint8Array, at: number, end: number, n: num
   let bit = 0;
   for (let j = 0; j < n; j++) {
     // Canonical decoding as zlib's puff: `first` is the first code of length l, `index` its symbol.
-    let code = 0, first = 0, index = 0, l = 1;
-    for (; l <= MAX_CODE_BITS; l++, bit++) {
-      if (bit >= 8 * size) l = MAX_CODE_BITS + 1;
-      else {
-        code |= (bytes[streamAt + (bit >> 3)] >> (7 - (bit & 7))) & 1;
-        const count = bytes[at + l - 1];
-        if (code - first < count) { values[j] = bytes[sym + index + code - first]; bit++; break; }
-        index += count;
-        first = (first + count) << 1;
-        code <<= 1;
-      }
+    let code = 0, first = 0, index = 0, found = false;
+    for (let l = 1; l <= MAX_CODE_BITS && bit < 8 * size && !found; l++) {
+      code |= (bytes[streamAt + (bit >> 3)] >> (7 - (bit++ & 7))) & 1;
+      const count = bytes[at + l - 1];
+      if (code - first < count) { values[j] = bytes[sym + index + code - first]; found = true; }
+      index += count;
+      first = (first + count) << 1;
+      code <<= 1;
     }
-    if (l > MAX_CODE_BITS) bad(streamAt + Math.min(bit >> 3, size), `${what}: huffman stream ends before symbol ${j} of ${n}`);
+    if (!found) bad(streamAt + Math.min(bit >> 3, size), `${what}: huffman stream ends before symbol ${j} of ${n}`);
   }
   if (Math.ceil(bit / 8) !== size || (bit & 7 && bytes[streamAt + (bit >> 3)] & (0xff >> (bit & 7))))
     bad(streamAt - 4, `${what}: huffman stream of ${size} bytes does not end with its last code (${bit} bits)`);

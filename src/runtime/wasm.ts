@@ -11,7 +11,7 @@ export interface RuntimeExports {
   /** A WebAssembly.Memory, or wasm2js's stand-in: only `buffer` is used. */
   memory: { readonly buffer: ArrayBuffer };
   reserve(fileBytes: number): number;
-  load(fileBytes: number, maxTensorElements: number, maxArenaBytes: number): number;
+  load(fileBytes: number, maxTensorElements: number, maxArenaBytes: number, expand: number): number;
   plan(batch: number): number;
   run(): number;
   errorPtr(): number;
