@@ -13,7 +13,7 @@ export let gNodes: usize = 0;
 export let gNodeCount: u32 = 0;
 /** usize table: data pointer of each tensor (constants at load, activations at plan). */
 export let gData: usize = 0;
-/** usize table: sparse form of each csr weight kept sparse (decode/csr.ts), else 0. */
+/** usize table: kernel form of each csr/codebook weight not expanded to f32 (decode/csr.ts), else 0. */
 export let gSparse: usize = 0;
 /** u32 table: element count of each tensor at batch 1. */
 export let gSize1: usize = 0;
@@ -55,9 +55,9 @@ export function tSize(t: u32): i32 {
   return tBatched(t) ? s * gBatch : s;
 }
 export function tIsConst(t: u32): bool { return load<u8>(tRec(t) + 4) == 1; }
-/** The file stores t as csr (whatever form it was decoded to). */
-export function tIsCsr(t: u32): bool { return load<u8>(tRec(t) + 7) == 3; }
-/** Sparse form of a csr weight (head: rowPtr, cols, vals pointers; decode/csr.ts), or 0 when dense. */
+/** The file stores t as csr, codebook or huffman (whatever form it was decoded to). */
+export function tIsCsr(t: u32): bool { return <u32>load<u8>(tRec(t) + 7) - 3 <= 2; }
+/** Kernel form of a csr/codebook weight (head: rowPtr, cols, vals, kept, lut, lutStride; decode/csr.ts), or 0 when dense f32. */
 export function tSparse(t: u32): usize { return load<usize>(gSparse + (<usize>t << alignof<usize>())); }
 
 export function nOpcode(n: u32): u32 { return <u32>load<u16>(nRec(n) + 4); }

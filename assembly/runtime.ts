@@ -3,7 +3,7 @@ import {
   gErrorPtr, gErrorLen, gTensCount, gStrs, gTens, gNodeCount, gScratchNeed, gData,
   setBatch, setError, say, putText, setNode, setScratch, tRank, tDim, tData, tIsConst,
 } from "./graph";
-import { readFile, resetReader, rInputs, rInputCount, rOutputs, rOutputCount, rArenaBytes, rArenaOff, rDynamic } from "./format/reader";
+import { readFile, resetReader, setExpand, rInputs, rInputCount, rOutputs, rOutputCount, rArenaBytes, rArenaOff, rDynamic } from "./format/reader";
 import { prepareNode, runNode, nodeMacs } from "./ops/index";
 import { heapAlloc as alloc } from "./memory";
 
@@ -39,8 +39,9 @@ export function reserve(fileBytes: u32): usize {
   return fileBase;
 }
 
-function loadModel(fileBytes: u32, maxTensorElements: u32, maxArenaBytes: u32): i32 {
+function loadModel(fileBytes: u32, maxTensorElements: u32, maxArenaBytes: u32, expand: u32): i32 {
   loaded = planned = false;
+  setExpand(expand);
   if (!fileBase) return err("load: reserve was not called (or memory could not grow)");
   maxArena = maxArenaBytes;
   if (!readFile(fileBase, fileBytes, maxTensorElements)) return 1;

@@ -370,7 +370,7 @@ test("rejects tensor placement errors: WGTS bounds, byteLength, string reference
 test("rejects a reserved or unknown encoding tag", () => {
   const bytes = writeSlim(mlp());
   const w1 = tensorAt(bytes, 1);
-  rejects(mutate(bytes, (b) => { b[w1 + 7] = 4; }), /tensor 1 "w1": encoding 4 \(codebook\) is not supported by this runtime \(version 1\)$/);
+  rejects(mutate(bytes, (b) => { b[w1 + 7] = 2; }), /tensor 1 "w1": encoding 2 \(int8\) is not supported by this runtime \(version 1\)$/);
   rejects(mutate(bytes, (b) => { b[w1 + 7] = 6; }), /encoding 6 \(binary\) is not supported/);
   rejects(mutate(bytes, (b) => { b[w1 + 7] = 9; }), /unknown encoding tag 9/);
   rejects(mutate(bytes, (b) => { b[tensorAt(b, 0) + 7] = 1; }), /an activation has encoding 1/);

@@ -2,7 +2,8 @@
 // successful `readFile` the graph.ts tables describe the file and nothing is checked again.
 // Arithmetic on file-supplied numbers is done in u64 so no offset + length can wrap.
 import { setTables, setStrs, setError, say } from "../graph";
-import { csrKept, csrDecode, csrBadColumn } from "../decode/csr";
+import { csrKept, csrDecode, csrBadColumn, unpackBits, HEAD } from "../decode/csr";
+import { huffDecode, hErr, hAt, hA, hB } from "../decode/huffman";
 import { GEMV_SPARSE_MAX } from "../ops/gemm";
 import { SPMM_SPARSE_MAX } from "../ops/conv";
 import { heapAlloc } from "../memory";
@@ -13,6 +14,12 @@ const HEADER: u32 = 32;
 // Section kinds as little-endian fourcc words; the first five are required.
 const STRS: u32 = 0x53525453, TENS: u32 = 0x534E4554, NODE: u32 = 0x45444F4E, GRPH: u32 = 0x48505247;
 const PLAN: u32 = 0x4E414C50, WGTS: u32 = 0x53544757, EXIT: u32 = 0x54495845;
+// expand "auto" keeps a codebook weight as u8 indices (x8-lut kernels) only when its dense f32
+// would pass this many bytes: the f32 kernels are faster (Node 20, SIMD, batch 1, 32 levels:
+// LeNet-300 90% pruned 24 µs f32-spmv vs 45 µs x8-lut-spmv; dense 35 µs f32-gemv vs 140 µs
+// x8-lut-gemv; LeNet-5 90% pruned 85 µs f32-spmm vs ~100–200 µs x8-lut-spmm), the indices
+// take a quarter of the memory (dense) or 5/8 of it (sparse).
+const EXPAND_MAX: u64 = 64 << 20;
 const KINDS: StaticArray<u32> = [STRS, TENS, NODE, GRPH, PLAN, WGTS, EXIT];
 
 /** Parsed facts runtime.ts needs after load. */
@@ -25,6 +32,9 @@ export let rDynamic: bool = false;
 export let rData: usize = 0;      // usize per tensor (graph.ts gData)
 export let rArenaOff: usize = 0;  // u32 per tensor: arena offset of activations
 export let rSparse: usize = 0;    // usize per tensor (graph.ts gSparse)
+/** Model.load's `expand`: 0 auto, 1 always (f32 at load), 2 never (codebook indices kept). */
+export let rExpand: u32 = 0;
+export function setExpand(mode: u32): void { rExpand = mode; }
 
 let crcTable: usize = 0;
 
@@ -174,7 +184,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
     if (dtype != 1) return bad(at + 5, "tensor %d dtype expected 1 (f32), got %d", t, dtype);
     if (rank > 6) return bad(at + 6, "tensor %d rank %d exceeds 6", t, rank);
     if (kind == 0 && enc != 0) return bad(at + 7, "tensor %d is an activation with encoding expected 0, got %d", t, enc);
-    if (enc != 0 && enc != 3 && enc <= 6) return bad(at + 7, "tensor %d: encoding %d is not supported by this runtime (version 1)", t, enc);
+    if ((enc < 3 || enc > 5) && enc && enc <= 6) return bad(at + 7, "tensor %d: encoding %d is not supported by this runtime (version 1)", t, enc);
     if (enc > 6) return bad(at + 7, "tensor %d encoding %d is unknown", t, enc);
     let elems: u64 = 1;
     for (let i: u32 = 0; i < 6; i++) {
@@ -199,7 +209,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
     }
     if (enc == 0 && load<u32>(r + 40)) return bad(at + 40, "tensor %d param expected 0 for f32, got %d", t, load<u32>(r + 40));
     if (load<u32>(r + 44)) return bad(at + 44, "tensor %d reserved field expected 0, got %d", t, load<u32>(r + 44));
-    if (enc == 3 && !readCsr(t, r, at, base + wOff + off, blen, <u32>elems)) return false;
+    if (enc >= 3 && enc <= 5 && !readCoded(t, r, at, base + wOff + off, blen, <u32>elems, enc)) return false;
   }
 
   // GRPH: parsed before NODE so node inputs can be checked against graph inputs.
@@ -316,43 +326,120 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
   return true;
 }
 
+/** Tag 5: records the huffDecode failure as the §3.5 message; false. */
+function huffBad(t: u32, name: u32): bool {
+  if (hErr == 1) return bad(hAt - file, "tensor %d \"%s\": huffman data runs past byteLength", t, name);
+  if (hErr == 2) return bad(hAt - file, "tensor %d \"%s\": huffman code is over-subscribed (Kraft sum %d > 32768)", t, name, hA);
+  if (hErr == 3) return bad(hAt - file, "tensor %d \"%s\": huffman symbol %d is repeated or not below %d", t, name, hA, hB);
+  if (hErr == 4) return bad(hAt - file, "tensor %d \"%s\": huffman stream ends before symbol %d of %d", t, name, hA, hB);
+  return bad(hAt - file, "tensor %d \"%s\": huffman stream of %d bytes does not end with its last code (%d bits)", t, name, hA, hB);
+}
+
 /**
- * §3.2 checks of csr tensor t (record r at file offset `at`, bytes at p), then its decoding:
- * the sparse form when its density is at most the kernel's crossover (Gemm W, rank 2: GEMV;
- * Conv W: SpMM; see the ops), else dense f32. Both live on the heap after the file.
+ * §3.2–3.5 checks of a csr, codebook or huffman tensor t (record r at file offset `at`, bytes
+ * at p), then its decoding (docs/RUNTIME.md): sparse when its density is at most the kernel's
+ * crossover (Gemm W, rank 2: GEMV; Conv W: SpMM; see the ops), with u8 codebook indices unless
+ * expanded; a dense codebook Gemm W as u8 indices when not expanded; else dense f32. All of it
+ * lives on the heap after the file.
  */
-function readCsr(t: u32, r: usize, at: u64, p: usize, blen: u32, elems: u32): bool {
-  const rank = <u32>load<u8>(r + 6), b = load<u32>(r + 40), name = load<u32>(r);
-  if (rank < 2) return bad(at + 6, "tensor %d \"%s\": csr needs rank ≥ 2, got %d", t, name, rank);
-  if (b < 1 || b > 16) return bad(at + 40, "tensor %d \"%s\": csr gap bits (param) %d is outside 1..16", t, name, b);
-  if (blen < 4) return bad(at + 36, "tensor %d \"%s\": byteLength %d cannot hold the csr nnz", t, name, blen);
-  const rows = load<u32>(r + 8), cols = elems / rows, pAt: u64 = p - file, nnz = load<u32>(p);
+function readCoded(t: u32, r: usize, at: u64, p: usize, blen: u32, elems: u32, enc: u32): bool {
+  const rank = <u32>load<u8>(r + 6), param = load<u32>(r + 40), name = load<u32>(r);
+  const b = param & 0xFF, v = param >> 8 & 15, perRow = param >> 12 & 1, sparse = enc == 3 || b != 0;
+  if (sparse && rank < 2) return bad(at + 6, "tensor %d \"%s\": csr needs rank ≥ 2, got %d", t, name, rank);
+  if (enc == 3 && (b < 1 || b > 16)) return bad(at + 40, "tensor %d \"%s\": csr gap bits (param) %d is outside 1..16", t, name, b);
+  if (param >> 13 || v > 8 || !v && (enc != 3 || perRow) || enc == 4 && b || enc == 5 && b > 8) {
+    return bad(at + 40, "tensor %d \"%s\": param %x is invalid for encoding %d", t, name, param, enc);
+  }
+  const rows = rank ? load<u32>(r + 8) : 1, cols = elems / rows, book = (perRow ? rows : 1) << v;
+  const pAt: u64 = p - file, end = p + blen;
+  let nnz = elems, q = p;
+  if (sparse) {
+    if (blen < 4) return bad(at + 36, "tensor %d \"%s\": byteLength %d cannot hold the csr nnz", t, name, blen);
+    nnz = load<u32>(p);
+    curKind = WGTS;
+    if (nnz > elems) return bad(pAt, "tensor %d \"%s\": csr nnz %d exceeds the %d elements", t, name, nnz, elems);
+    q += 4 + (<usize>rows << 2);
+  }
+  if (enc != 5) {
+    const want: u64 = <u64>(q - p) + (v ? <u64>book * 4 + ((<u64>nnz * v + 7) >> 3) : <u64>nnz * 4) + (sparse ? (<u64>nnz * b + 7) >> 3 : 0);
+    if (<u64>blen != want) {
+      curKind = TENS;
+      if (!v) return bad(at + 36, "tensor %d \"%s\": byteLength %d, expected %d for csr of %d entries", t, name, blen, <u32>want, nnz);
+      return bad(at + 36, "tensor %d \"%s\": byteLength %d, expected %d", t, name, blen, <u32>want);
+    }
+  }
   curKind = WGTS;
-  if (nnz > elems) return bad(pAt, "tensor %d \"%s\": csr nnz %d exceeds the %d elements", t, name, nnz, elems);
-  const gapsAt: u64 = pAt + 4 + <u64>rows * 4 + <u64>nnz * 4, used: u64 = <u64>nnz * b;
-  const want: u64 = gapsAt - pAt + ((used + 7) >> 3);
-  if (<u64>blen != want) { curKind = TENS; return bad(at + 36, "tensor %d \"%s\": byteLength %d, expected %d for csr of %d entries", t, name, blen, <u32>want, nnz); }
   let prev: u32 = 0;
-  for (let i: u32 = 0; i < rows; i++) {
+  for (let i: u32 = 0; sparse && i < rows; i++) {
     const e = load<u32>(p + 4 + (<usize>i << 2));
     if (e < prev) return bad(pAt + 4 + i * 4, "tensor %d \"%s\": csr rowEnd[%d] = %d is below the previous %d", t, name, i, e, prev);
     prev = e;
   }
-  if (prev != nnz) return bad(pAt + rows * 4, "tensor %d \"%s\": csr rowEnd[%d] = %d, expected nnz = %d", t, name, rows - 1, prev, nnz);
-  if (used & 7 && load<u8>(file + <usize>(gapsAt + (used >> 3))) >> <u32>(used & 7)) {
-    return bad(gapsAt + (used >> 3), "tensor %d \"%s\": csr padding bits of the last gap byte are not 0", t, name);
+  if (sparse && prev != nnz) return bad(pAt + rows * 4, "tensor %d \"%s\": csr rowEnd[%d] = %d, expected nnz = %d", t, name, rows - 1, prev, nnz);
+  const lut = v ? q : 0, vals = q;
+  if (v) {
+    if (<u64>q + <u64>book * 4 > <u64>end) return bad(q - file, "tensor %d \"%s\": huffman data runs past byteLength", t, name);
+    for (let i: u32 = 0; i < book; i++) {
+      if ((load<u32>(q + (<usize>i << 2)) & 0x7F800000) == 0x7F800000) return bad(q - file + i * 4, "tensor %d \"%s\": codebook value %d is not finite", t, name, i);
+    }
+    q += <usize>book << 2;
   }
-  const kept = csrKept(p + 4 + (<usize>rows << 2), nnz);
-  const sparse = <f64>kept <= <f64>elems * (rank == 2 ? GEMV_SPARSE_MAX : SPMM_SPARSE_MAX);
-  const bytes: u64 = sparse ? 16 + (<u64>rows + 1 + 2 * <u64>kept) * 4 : <u64>elems * 4;
-  const out = heapAlloc(bytes);
-  if (!out) return bad(at, "tensor %d \"%s\": out of memory decoding csr (%d bytes)", t, name, <u32>bytes);
-  if (sparse) store<u32>(out, kept, 12);
-  else memory.fill(out, 0, <usize>bytes);
-  const j = csrDecode(p, rows, cols, b, sparse ? 0 : out, out);
-  if (j >= 0) return bad(gapsAt + ((<u64>j * b) >> 3), "tensor %d \"%s\": csr entry %d has column %d, expected < %d", t, name, j, csrBadColumn, cols);
-  if (sparse) store<usize>(rSparse + (<usize>t << alignof<usize>()), out);
-  else store<usize>(rData + (<usize>t << alignof<usize>()), out);
+  const idx = v ? heapAlloc(nnz) : 0;
+  if (v && !idx) return bad(at, "tensor %d \"%s\": out of memory decoding (%d bytes)", t, name, nnz);
+  let gaps = q, gb = b;
+  if (enc == 5) {
+    q = huffDecode(q, end, nnz, v, idx);
+    if (sparse && q) {
+      gaps = heapAlloc(nnz);
+      gb = 8;
+      if (!gaps) return bad(at, "tensor %d \"%s\": out of memory decoding (%d bytes)", t, name, nnz);
+      q = huffDecode(q, end, nnz, b, gaps);
+    }
+    if (!q) return huffBad(t, name);
+    if (q != end) { curKind = TENS; return bad(at + 36, "tensor %d \"%s\": byteLength %d, expected %d", t, name, blen, <u32>(q - p)); }
+  } else {
+    const used: u64 = <u64>nnz * (v ? v : 32);
+    if (v && used & 7 && load<u8>(q + <usize>(used >> 3)) >> <u32>(used & 7)) {
+      return bad(q - file + (used >> 3), "tensor %d \"%s\": padding bits of the last index byte are not 0", t, name);
+    }
+    if (v) unpackBits(q, nnz, v, idx);
+    gaps = q + <usize>((used + 7) >> 3);
+    const g: u64 = <u64>nnz * b;
+    if (g & 7 && load<u8>(gaps + <usize>(g >> 3)) >> <u32>(g & 7)) {
+      return bad(gaps - file + (g >> 3), "tensor %d \"%s\": csr padding bits of the last gap byte are not 0", t, name);
+    }
+  }
+  const stride: u32 = perRow ? 4 << v : 0;
+  // expand: always → f32; never → indices kept; auto → see docs/RUNTIME.md (codebook forms).
+  const lutKept = v != 0 && rExpand != 1 && (rExpand == 2 || <u64>elems * 4 > EXPAND_MAX);
+  let out: usize;
+  if (sparse) {
+    const kept = csrKept(p + 4, rows, vals, idx, lut, stride);
+    const keep = <f64>kept <= <f64>elems * (rank == 2 ? GEMV_SPARSE_MAX : SPMM_SPARSE_MAX);
+    const bytes: u64 = keep ? <u64>HEAD + (<u64>rows + 1 + <u64>kept) * 4 + (lutKept ? kept : <u64>kept * 4) : <u64>elems * 4;
+    out = heapAlloc(bytes);
+    if (!out) return bad(at, "tensor %d \"%s\": out of memory decoding (%d bytes)", t, name, <u32>bytes);
+    if (keep) store<u32>(out, kept, 12);
+    else memory.fill(out, 0, <usize>bytes);
+    const j = csrDecode(p + 4, rows, cols, gaps, gb, vals, idx, lut, stride, lutKept, keep ? 0 : out, out);
+    if (j >= 0) {
+      const gAt: u64 = enc == 5 ? gaps - file : gaps - file + ((<u64>j * b) >> 3);
+      return bad(gAt, "tensor %d \"%s\": csr entry %d has column %d, expected < %d", t, name, j, csrBadColumn, cols);
+    }
+    if (!keep) store<usize>(rData + (<usize>t << alignof<usize>()), out);
+    else store<usize>(rSparse + (<usize>t << alignof<usize>()), out);
+  } else if (lutKept && rank == 2) {
+    out = heapAlloc(HEAD);
+    if (!out) return bad(at, "tensor %d \"%s\": out of memory decoding (%d bytes)", t, name, <u32>HEAD);
+    memory.fill(out, 0, HEAD);
+    store<usize>(out, idx, 8); store<usize>(out, lut, 16); store<u32>(out, stride, 20);
+    store<usize>(rSparse + (<usize>t << alignof<usize>()), out);
+  } else {
+    out = heapAlloc(<u64>elems * 4);
+    if (!out) return bad(at, "tensor %d \"%s\": out of memory decoding (%d bytes)", t, name, elems * 4);
+    for (let i: u32 = 0; i < elems; i++) store<f32>(out + (<usize>i << 2), load<f32>(lut + <usize>(i / cols) * stride + (<usize>load<u8>(idx + i) << 2)));
+    store<usize>(rData + (<usize>t << alignof<usize>()), out);
+  }
   curKind = TENS;
   return true;
 }

@@ -9,7 +9,8 @@
 //                                                 COL_BYTES (bounded scratch, L2-resident)
 // f32-gemm-nn gets a pack buffer (scratch after the im2col columns) for its B panels.
 // A sparse W (csr kept sparse at load) takes the 1×1 or im2col path (depthwise too, as groups
-// of one channel) with f32-spmm in place of f32-gemm-nn, group j's rows on group j's columns.
+// of one channel) with f32-spmm in place of f32-gemm-nn, group j's rows on group j's columns;
+// x8-lut-spmm when its values are codebook indices (a dense codebook W is expanded at load).
 import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim, tSparse, needScratch, scratch, fail } from "../graph";
 import { checkAct } from "./gemm";
 import { f32GemmNN } from "../kernels/f32-gemm-nn";
@@ -17,6 +18,7 @@ import { f32Im2col } from "../kernels/f32-im2col";
 import { f32Dwconv3x3, dwconv3x3Scratch } from "../kernels/f32-dwconv-3x3";
 import { f32ConvDw, convDwScratch } from "../kernels/f32-conv-dw";
 import { f32Spmm } from "../kernels/f32-spmm";
+import { x8LutSpmm } from "../kernels/x8-lut-spmm";
 
 /**
  * A csr Conv W stays sparse at load when at most this fraction of it is non-zero, else it is
@@ -122,7 +124,9 @@ export function runConv(n: u32): void {
         // Shifting the top pad makes im2col start at output row oy.
         if (k == IM2COL) f32Im2col(cg, h, wd, kh, kw, sh, sw, dh, dw, pt - oy * sh, pl, r, ow, xg, buf);
         const cols = k == IM2COL ? buf : xg, ldc = k == IM2COL ? r * ow : p;
-        if (sp) f32Spmm(fg, r * ow, load<usize>(sp) + (<usize>(j * fg) << 2), load<usize>(sp, 4), load<usize>(sp, 8), cols, ldc, bg, yb, p, act, actA, actB);
+        const rp = sp ? load<usize>(sp) + (<usize>(j * fg) << 2) : 0, lut = sp ? load<usize>(sp, 16) : 0, stride = sp ? load<u32>(sp, 20) : 0;
+        if (lut) x8LutSpmm(fg, r * ow, rp, load<usize>(sp, 4), load<usize>(sp, 8), lut + <usize>(j * fg) * stride, stride, cols, ldc, bg, yb, p, act, actA, actB);
+        else if (sp) f32Spmm(fg, r * ow, rp, load<usize>(sp, 4), load<usize>(sp, 8), cols, ldc, bg, yb, p, act, actA, actB);
         else f32GemmNN(fg, r * ow, kk, wg, buf, bg, yb, p, act, actA, actB, pack);
       }
     }

@@ -6,6 +6,7 @@ import { OPS } from "../ir/ops.js";
 import { toGraph } from "./reader.js";
 import { ENCODINGS, KIND_CONSTANT, verify, type Limits, type SectionEntry } from "./verify.js";
 import { writeSlim } from "./writer.js";
+import type { Storage } from "./codebook.js";
 
 export interface LayerRow {
   name: string;
@@ -18,6 +19,8 @@ export interface LayerRow {
   encoding: string;
   /** Stored bytes of those constants. */
   bytes: number;
+  /** Layout of the first csr/codebook/huffman constant among those (docs/FORMAT.md §3.2–3.5). */
+  storage?: Storage;
   macs: number;
 }
 
@@ -51,7 +54,9 @@ export function inspect(source: Uint8Array | Graph, limits: Partial<Limits> = {}
     const own = n.inputs.filter((id) => file.tensors[id].kind === KIND_CONSTANT && !seen.has(id));
     own.forEach((id) => seen.add(id));
     const consts = own.map((id) => file.tensors[id]);
+    const storage = consts.find((t) => t.storage)?.storage;
     return {
+      ...(storage && { storage }),
       name: n.name,
       op: n.op,
       shape: [...shape(node.outputs[0])],

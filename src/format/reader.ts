@@ -1,6 +1,7 @@
 // .slim bytes → IR Graph. verify() checks every rule of docs/FORMAT.md first; this file only
 // rebuilds the IR from the decoded records. Constants come back dense, tagged with their
-// encoding (a csr tensor stays "csr", so writing it again gives the same bytes).
+// encoding (a csr tensor stays "csr", a codebook one keeps indexBits, so writing it again gives
+// the same bytes).
 import type { Graph, Node, Tensor } from "../ir/graph.js";
 import { FormatError } from "../runtime/errors.js";
 import { ENCODINGS, KIND_CONSTANT, TENSOR_BYTES, verify, type Limits, type SlimFile } from "./verify.js";
@@ -23,6 +24,11 @@ export function toGraph(file: SlimFile, bytes: Uint8Array): Graph {
       }
       t.data = new Float32Array(words.buffer);
       t.encoding = ENCODINGS[r.encoding];
+      // The smallest candidate set holding the stored layout (docs/FORMAT.md §3.5).
+      if (r.encoding >= 3 && r.param >>> 8) {
+        t.indexBits = (r.param >> 8) & 15;
+        if (r.param & 1 << 12) t.codebookPerRow = true;
+      }
     }
     tensors.set(r.name, t);
   }

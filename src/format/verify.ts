@@ -8,6 +8,7 @@ import { FormatError, ShapeError } from "../runtime/errors.js";
 import { crc32 } from "./crc32.js";
 import { liveRanges, rangesIntersect } from "../plan/arena.js";
 import { decodeCsr } from "./csr.js";
+import { decodeCoded, ENC_CSR, type Storage } from "./codebook.js";
 
 export const MAGIC = [0x53, 0x4c, 0x49, 0x4d] as const; // "SLIM"
 export const VERSION = 1;
@@ -29,10 +30,9 @@ export const KIND_CONSTANT = 1;
 export const SECTION_KINDS = ["STRS", "TENS", "NODE", "GRPH", "PLAN", "WGTS", "EXIT"] as const;
 export type SectionKind = (typeof SECTION_KINDS)[number];
 const REQUIRED: readonly SectionKind[] = ["STRS", "TENS", "NODE", "GRPH", "PLAN"];
-/** Encoding tag = index (§3.1); v1 enables f32 and csr. */
+/** Encoding tag = index (§3.1); v1 enables f32, csr, codebook and huffman. */
 export const ENCODINGS: readonly Encoding[] = ["f32", "f16", "int8", "csr", "codebook", "huffman", "binary"];
 export const ENC_F32 = 0;
-export const ENC_CSR = 3;
 
 export interface Limits {
   /** Largest element count of one tensor (default 2^28). */
@@ -65,8 +65,9 @@ export interface TensorRecord {
   offset: number;
   byteLength: number;
   param: number;
-  /** csr constants: the decoded dense f32 bit patterns. */
+  /** Tags 3–5: the decoded dense f32 bit patterns and what inspect shows of the layout. */
   dense?: Uint32Array;
+  storage?: Storage;
 }
 export interface NodeRecord {
   name: string;
@@ -190,7 +191,7 @@ export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFil
     if (rank > MAX_RANK) fail(TS, r + 6, `${what}: rank ${rank} is above ${MAX_RANK}`);
     if (kind === KIND_ACTIVATION && encoding !== 0) fail(TS, r + 7, `${what}: an activation has encoding ${encoding}, expected 0 (f32)`);
     if (encoding >= ENCODINGS.length) fail(TS, r + 7, `${what}: unknown encoding tag ${encoding}`);
-    if (encoding !== ENC_F32 && encoding !== ENC_CSR)
+    if (encoding !== ENC_F32 && (encoding < ENC_CSR || encoding > 5))
       fail(TS, r + 7, `${what}: encoding ${encoding} (${ENCODINGS[encoding]}) is not supported by this runtime (version ${VERSION})`);
     const dims: number[] = [];
     let elements = 1;
@@ -216,18 +217,20 @@ export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFil
         fail(TS, r + 36, `${what}: byteLength ${fmt(byteLength)}, expected 4 × ${fmt(elements)} elements (f32)`);
     }
     if (encoding === ENC_F32 && param !== 0) fail(TS, r + 40, `${what}: param ${fmt(param)}, expected 0 for f32`);
-    if (encoding === ENC_CSR) {
+    if (u32(r + 44) !== 0) fail(TS, r + 44, `${what}: reserved word is ${fmt(u32(r + 44))}, expected 0`);
+    let dense: Uint32Array | undefined, storage: Storage | undefined;
+    const bad = (s: "TENS" | "WGTS", at: number, msg: string) => fail(`section "${s}"`, at, msg);
+    const at = sec("WGTS").offset + offset;
+    if (encoding === ENC_CSR && param >>> 8 === 0) {
       if (rank < 2) fail(TS, r + 6, `${what}: csr needs rank ≥ 2, got ${rank}`);
       if (param < 1 || param > 16) fail(TS, r + 40, `${what}: csr gap bits (param) ${fmt(param)} is outside 1..16`);
-    }
-    if (u32(r + 44) !== 0) fail(TS, r + 44, `${what}: reserved word is ${fmt(u32(r + 44))}, expected 0`);
-    let dense: Uint32Array | undefined;
-    if (encoding === ENC_CSR) {
       if (byteLength < 4) fail(TS, r + 36, `${what}: byteLength ${byteLength} cannot hold the csr nnz`);
-      dense = decodeCsr(dv, sec("WGTS").offset + offset, byteLength, r + 36, dims[0], elements, param, what,
-        (s, at, msg) => fail(`section "${s}"`, at, msg));
+      dense = decodeCsr(dv, at, byteLength, r + 36, dims[0], elements, param, what, bad);
+      storage = { nnz: dv.getUint32(at, true), gapBits: param };
+    } else if (encoding >= ENC_CSR) {
+      ({ dense, storage } = decodeCoded(bytes, at, { tag: encoding, param, dims, elements, byteLength, rankAt: r + 6, lengthAt: r + 36, paramAt: r + 40 }, what, bad));
     }
-    tensors.push({ name, kind, encoding, dims, offset, byteLength, param, dense });
+    tensors.push({ name, kind, encoding, dims, offset, byteLength, param, dense, storage });
   }
   const tensorAt = (id: number) => `tensor ${id} ${JSON.stringify(tensors[id].name)}`;
   const isActivation = (id: number) => tensors[id].kind === KIND_ACTIVATION;

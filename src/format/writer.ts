@@ -6,9 +6,9 @@ import { OPS } from "../ir/ops.js";
 import { SlimnetError, UnsupportedError } from "../runtime/errors.js";
 import { align16, planArena, type PlanOptions } from "../plan/arena.js";
 import { crc32 } from "./crc32.js";
-import { bestCsrBits, encodeCsr } from "./csr.js";
+import { chooseLayout } from "./codebook.js";
 import {
-  DTYPE_F32, ENC_CSR, ENC_F32, ENTRY_BYTES, FLAG_BATCH_DYNAMIC, HEADER_BYTES, KIND_ACTIVATION, KIND_CONSTANT, MAGIC,
+  DTYPE_F32, ENC_F32, ENTRY_BYTES, FLAG_BATCH_DYNAMIC, HEADER_BYTES, KIND_ACTIVATION, KIND_CONSTANT, MAGIC,
   MAX_RANK, PLAN_BYTES, VERSION, type SectionKind,
 } from "./verify.js";
 
@@ -81,7 +81,8 @@ export interface WriteOptions extends PlanOptions {
  * Serialises `graph` to .slim v1 bytes. Throws on a graph the format cannot hold.
  * `{ training: true }` writes the no-reuse arena plan trainer.wasm needs (docs/TRAINER.md) and
  * every constant as f32 (the trainer updates dense weights; pruned ones stay 0 under masks).
- * A tensor tagged "csr" is stored csr when that is smaller than f32 (docs/FORMAT.md §3.2).
+ * A tensor tagged csr, codebook or huffman gets the smallest layout its tag allows (docs/FORMAT.md
+ * §3.5), f32 when none is smaller.
  */
 export function writeSlim(graph: Graph, options: WriteOptions = {}): Uint8Array {
   const { csrBits } = options;
@@ -126,28 +127,24 @@ export function writeSlim(graph: Graph, options: WriteOptions = {}): Uint8Array 
     tens.u8(DTYPE_F32);
     tens.u8(t.shape.length);
     if (t.data) {
-      if (t.encoding && t.encoding !== "f32" && t.encoding !== "csr")
-        throw new UnsupportedError(`${what}: encoding ${t.encoding} cannot be written by format version ${VERSION} (f32 or csr)`);
+      if (t.encoding === "f16" || t.encoding === "int8" || t.encoding === "binary")
+        throw new UnsupportedError(`${what}: encoding ${t.encoding} cannot be written by format version ${VERSION} (f32, csr, codebook or huffman)`);
       if (t.data.length !== elements) throw new SlimnetError(`${what}: ${t.data.length} values for shape [${t.shape}]`);
-      let csr: Uint8Array | undefined, bits = 0;
-      if (t.encoding === "csr" && !options.training && t.shape.length >= 2) {
-        bits = csrBits ?? bestCsrBits(t.data, t.shape[0]);
-        const bytes = encodeCsr(t.data, t.shape[0], bits);
-        if (bytes.length < 4 * elements) csr = bytes;
-      }
-      tens.u8(csr ? ENC_CSR : ENC_F32);
+      const layout = t.encoding && t.encoding !== "f32" && !options.training ? chooseLayout(t, csrBits) : undefined;
+      const coded = layout && layout.tag ? layout : undefined;
+      tens.u8(coded ? coded.tag : ENC_F32);
       for (let a = 0; a < MAX_RANK; a++) tens.u32(t.shape[a] ?? 0);
       wgts.padTo16();
       tens.u32(wgts.length);
-      if (csr) {
-        tens.u32(csr.length);
-        wgts.raw(csr);
+      if (coded) {
+        tens.u32(coded.bytes.length);
+        wgts.raw(coded.bytes);
       } else {
         tens.u32(4 * elements);
         // Through u32 so every bit pattern (NaN payloads too) survives.
         for (const v of new Uint32Array(t.data.buffer, t.data.byteOffset, elements)) wgts.u32(v);
       }
-      tens.u32(csr ? bits : 0); // param
+      tens.u32(coded ? coded.param : 0); // param
     } else {
       tens.u8(ENC_F32);
       for (let a = 0; a < MAX_RANK; a++) tens.u32(t.shape[a] ?? 0);

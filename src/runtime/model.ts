@@ -34,7 +34,15 @@ export interface LoadOptions {
   maxTensorElements?: number;
   /** Largest arena (activations × batch + kernel scratch) in bytes (default 1 GiB). */
   maxArenaBytes?: number;
+  /**
+   * Codebook weights: "always" expands them to f32 at load (4× the memory of u8 indices),
+   * "never" runs the lookup-table kernels on their indices, "auto" (default) follows the rule
+   * of docs/RUNTIME.md.
+   */
+  expand?: "auto" | "always" | "never";
 }
+
+const EXPAND = ["auto", "always", "never"];
 
 const DEFAULT_MAX_TENSOR_ELEMENTS = 2 ** 28;
 const DEFAULT_MAX_ARENA_BYTES = 2 ** 30;
@@ -77,10 +85,12 @@ export class Model {
   static async load(source: ModelSource, options: LoadOptions = {}): Promise<Model> {
     const maxElements = limit(options.maxTensorElements, DEFAULT_MAX_TENSOR_ELEMENTS, "maxTensorElements");
     const maxArena = limit(options.maxArenaBytes, DEFAULT_MAX_ARENA_BYTES, "maxArenaBytes");
+    const expand = EXPAND.indexOf(options.expand ?? "auto");
+    if (expand < 0) throw new InputError(`expand must be "auto", "always" or "never", got ${options.expand}`);
     const [bytes, rt] = await Promise.all([sourceBytes(source), instantiateRuntime(options)]);
     const ptr = rt.reserve(bytes.byteLength);
     new Uint8Array(rt.memory.buffer, ptr, bytes.byteLength).set(bytes);
-    if (rt.load(bytes.byteLength, maxElements, maxArena) !== 0) throw fileError(rt);
+    if (rt.load(bytes.byteLength, maxElements, maxArena, expand) !== 0) throw fileError(rt);
     if (rt.plan(1) !== 0) throw fileError(rt);
     return new Model(rt, chooseBackend(options));
   }

@@ -11,7 +11,8 @@ export interface RuntimeExports {
   /** A WebAssembly.Memory, or wasm2js's stand-in: only `buffer` is used. */
   memory: { readonly buffer: ArrayBuffer };
   reserve(fileBytes: number): number;
-  load(fileBytes: number, maxTensorElements: number, maxArenaBytes: number): number;
+  /** expand: 0 auto (also when omitted), 1 always, 2 never (docs/RUNTIME.md). */
+  load(fileBytes: number, maxTensorElements: number, maxArenaBytes: number, expand?: number): number;
   plan(batch: number): number;
   run(): number;
   errorPtr(): number;
