@@ -1,14 +1,15 @@
 // Hooks of the compression passes (docs/TRAINER.md): pruning masks, straight-through estimators
 // (sign for binary weights, fake quantization), grouped gradients of shared weights.
 
-/** x *= mask (f32 0/1): pruned weights stay zero, and their gradients are zeroed before a step. */
+/** x &= mask (u32 words: all ones keep, 0 clear): pruned weights stay +0.0 (a multiply by 0
+ *  would leave −0.0, which the writer's sparse layouts store as a value), gradients are zeroed. */
 export function maskApply(x: usize, mask: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    v128.store(x + o, f32x4.mul(v128.load(x + o), v128.load(mask + o)));
+    v128.store(x + o, v128.and(v128.load(x + o), v128.load(mask + o)));
   }
-  for (; i < n; i++) store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) * load<f32>(mask + (<usize>i << 2)));
+  for (; i < n; i++) store<u32>(x + (<usize>i << 2), load<u32>(x + (<usize>i << 2)) & load<u32>(mask + (<usize>i << 2)));
 }
 
 /** Deployed w = sign(shadow) (+1 for 0); with scalePerRow ≠ 0, each of `rows` rows is scaled by its

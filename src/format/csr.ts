@@ -16,7 +16,15 @@ function entryCount(words: Uint32Array, rows: number, cols: number, b: number): 
   return n;
 }
 
-export const wordsOf = (data: Float32Array): Uint32Array => new Uint32Array(data.buffer, data.byteOffset, data.length);
+/**
+ * The bit patterns the compressed layouts store, with −0.0 turned into +0.0: pruning by a 0/1
+ * multiply (PyTorch's prune, a mask step) leaves −0.0 behind, and it must count as pruned.
+ */
+export function wordsOf(data: Float32Array): Uint32Array {
+  const words = new Uint32Array(data.buffer, data.byteOffset, data.length).slice();
+  for (let i = 0; i < words.length; i++) if (words[i] === 0x80000000) words[i] = 0;
+  return words;
+}
 export const csrBytes = (rows: number, nnz: number, b: number): number => 4 + 4 * rows + 4 * nnz + Math.ceil((nnz * b) / 8);
 
 /** The gap width 1..`max` whose `cost(b, nnz)` is least (the smaller b on a tie). */

@@ -46,7 +46,7 @@ export interface Installed {
 const f32 = (w: TrainerExports, ptr: number, n: number): Float32Array => new Float32Array(w.memory.buffer, ptr, n);
 
 /** Copies `data` into a fresh 16-aligned wasm buffer; returns its pointer. */
-function put(w: TrainerExports, data: Float32Array | Uint8Array): number {
+function put(w: TrainerExports, data: Float32Array | Uint32Array | Uint8Array): number {
   const p = w.alloc(Math.max(16, data.byteLength));
   new Uint8Array(w.memory.buffer, p, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return p;
@@ -54,7 +54,7 @@ function put(w: TrainerExports, data: Float32Array | Uint8Array): number {
 
 function maskBuffer(w: TrainerExports, slot: WeightSlot, mask: ArrayLike<number>): number {
   if (mask.length !== slot.n) throw new InputError(`mask of "${slot.name}": ${mask.length} values for ${slot.n} weights [${slot.shape}]`);
-  return put(w, Float32Array.from(mask, (v) => (v ? 1 : 0)));
+  return put(w, Uint32Array.from(mask, (v) => (v ? 0xffffffff : 0)));
 }
 
 /** Wires `hook` around `slot`; the weights in wasm memory are brought in line at once. */

@@ -130,10 +130,9 @@ export class Trainer {
     if (graph.inputs.length !== 1) throw new InputError(`the trainer takes graphs with one input, ${graph.name} has ${graph.inputs.length}`);
     if (!graph.batchDynamic && batch !== 1) throw new InputError(`${graph.name} has a fixed batch: it cannot be trained at batch ${batch}`);
     const w = await instantiateTrainer(options.wasm);
-    // Training files are dense (the trainer updates f32 weights in place): the copy written here
-    // drops every storage tag; hooks keep zeros and codebooks.
-    const dense = { ...graph, tensors: new Map([...graph.tensors].map(([n, t]) => [n, { name: t.name, shape: t.shape, data: t.data }])) };
-    const bytes = writeSlim(dense, { training: true });
+    // A training file is dense whatever the tags (the trainer updates f32 weights in place);
+    // hooks keep pruned zeros and codebooks.
+    const bytes = writeSlim(graph, { training: true });
     const at = w.reserve(bytes.length); // (g): take the memory view after it
     new Uint8Array(w.memory.buffer, at, bytes.length).set(bytes);
     const fail = (what: string): never => {

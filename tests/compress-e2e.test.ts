@@ -1,7 +1,4 @@
-// Pending the codebook/huffman writer (branch codebook-runtime): enable with
-// `git mv tests/compress-e2e.pending.ts tests/compress-e2e.test.ts` once it is merged.
-// Clustered and Huffman-tagged models through the writer, the readers and the runtime (needs the
-// codebook/huffman writer of branch codebook-runtime): the file round-trips the quantized
+// Clustered and Huffman-tagged models through the writer, the readers and the runtime: the file round-trips the quantized
 // weights, the runtime's outputs match the trainer's forward on the same weights, and the CLI's
 // cluster and compress commands print Deep Compression's per-layer tables and ratios.
 import assert from "node:assert/strict";
@@ -36,8 +33,9 @@ function cli(...args: string[]): { code: number; stdout: string; stderr: string 
 test("pruned + clustered (+ huffman) LeNets: the file holds the quantized weights; runtime = trainer forward", async () => {
   for (const [name, perChannel] of [["lenet300", false], ["lenet5", true]] as const) {
     const g = model(name);
-    applyMasks(g, magnitudeMasks(g, { sparsity: 0.9, perLayer: { conv1: 0.3 } }));
-    clusterWeights(g, { bits: 5, perLayer: { conv1: 8 }, perChannel });
+    const conv = name === "lenet5";
+    applyMasks(g, magnitudeMasks(g, { sparsity: 0.9, perLayer: conv ? { conv1: 0.3 } : {} }));
+    clusterWeights(g, { bits: 5, perLayer: conv ? { conv1: 8 } : {}, perChannel });
     for (const tag of ["codebook", "huffman"]) {
       if (tag === "huffman") huffman(g);
       const bytes = writeSlim(g), back = readSlim(bytes);
@@ -47,7 +45,8 @@ test("pruned + clustered (+ huffman) LeNets: the file holds the quantized weight
       const scale = Math.max(...want.map(Math.abs));
       want.forEach((v, i) => assert.ok(Math.abs(v - got[i]) <= 1e-5 * scale, `${name} ${tag} [${i}]: runtime ${got[i]} vs trainer ${v}`));
       const rows = storageReport(g), dense = 4 * rows.reduce((s, r) => s + r.params, 0);
-      assert.ok(rows.reduce((s, r) => s + r.bytes, 0) < dense / 20, `${name} ${tag}: ${JSON.stringify(rows)}`);
+      // per-row codebooks cost 2^b floats per row (LeNet-5's fc1: 500 rows × 32): smaller, not 20×
+      assert.ok(rows.reduce((s, r) => s + r.bytes, 0) < dense / (perChannel ? 10 : 20), `${name} ${tag}: ${JSON.stringify(rows)}`);
     }
   }
 });
