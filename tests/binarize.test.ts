@@ -93,3 +93,21 @@ test("binarize with data: a short BinaryConnect run trains to well above chance;
   assert.ok(r.valAccuracy! > 0.8, `val accuracy ${r.valAccuracy}`);
   assert.ok((await accuracy(r.graph, data)) > 0.8, "the tagged graph evaluates through the trainer");
 });
+
+test("slimnet binarize: per-layer table and test accuracy; .slim output refused before training", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "slimnet-binarize-")), model = join(dir, "m.onnx");
+  writeFileSync(model, exportOnnx(lenet300(1)));
+  const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "binarize", model, ...args],
+    { cwd: new URL("..", import.meta.url), encoding: "utf8" });
+  const slim = cli("-o", join(dir, "b.slim"), "--data", "mnist");
+  assert.equal(slim.status, 1);
+  assert.match(slim.stderr, /\.slim cannot hold binary weights yet.*use -o OUT\.onnx/);
+  const r = cli("-o", join(dir, "b.onnx"), "--mode", "xnor", "--data", "mnist", "--limit", "1000", "--epochs", "1");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /fc2\s+│?\s*Gemm.*binary.*1\.11/);
+  assert.match(r.stdout, /test accuracy \(10,000 images/);
+});

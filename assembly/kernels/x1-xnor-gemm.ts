@@ -3,6 +3,8 @@
 // W [N, words] are packed by x1-pack.ts with words a multiple of 4 (zero padding: exact for any K).
 // Per 128 bits: load, xor, i8x16.popcnt, add. Byte counters take ≤ 31 chunks (31·8 < 256) before
 // they are widened into i32 lanes. Four activation rows share each weight load (the batch case).
+// Measured (tests/binary-kernels.test.ts, Node 20, shared 2-core machine, 4096×4096): batch 1
+// 0.19 ms vs f32Gemv 12.1 ms (65×, packing x adds 0.001 ms); batch 64 25.6 ms vs f32Gemm 283 ms (11×).
 import * as ref from "./reference/x1-xnor-gemm";
 
 // @ts-ignore: decorator
