@@ -372,10 +372,12 @@ test("hooks: mask keeps zeros and zero grads, STE sign (+XNOR scales), sign grad
   w.ex.steSign(ps, pw, 6, 0, 1);
   assert.deepEqual(Array.from(w.f32(pw, 6)), [1, -1, 1, -1, 1, -1]);
   w.ex.steSign(ps, pw, 6, pscale, 2);
-  const s0 = (0.5 + 2 + 0) / 3, s1 = (0.25 + 3 + 1) / 3;
+  assert.deepEqual(Array.from(w.f32(ps, 6)), [0.5, -1, 0, -0.25, 1, -1], "shadow clipped to [-1, 1]");
+  const s0 = (0.5 + 1 + 0) / 3, s1 = (0.25 + 1 + 1) / 3;
   assert.deepEqual(Array.from(w.f32(pscale, 2)), [Math.fround(s0), Math.fround(s1)]);
   assert.deepEqual(Array.from(w.f32(pw, 6)), [s0, -s0, s0, -s1, s1, -s1].map(Math.fround));
   const pg2 = w.put(Float32Array.of(1, 1, 1, 1, 1, 1));
+  w.f32(ps, 6).set(sh); // the window of a shadow outside [-1, 1] (e.g. before the first clip)
   w.ex.steSignGrad(ps, pg2, 6);
   assert.deepEqual(Array.from(w.f32(pg2, 6)), [1, 0, 1, 1, 0, 1]);
   const q = Float32Array.of(0.1, -0.7, 0.35, 1.27, 0, 0, 0, 0), pq = w.put(q), pqw = w.put(new Float32Array(8));

@@ -23,10 +23,13 @@ test("defaults by layer kind: first conv .35, other convs .85, hidden fc .92, ou
   assert.throws(() => recipe("zip"), /unknown recipe "zip"; recipes: deep-compression, int8, binary/);
 });
 
-test("recipes int8 and binary say they are not implemented yet; overrides are checked by layer name", async () => {
+test("recipe int8 says it is not implemented yet; binary trains XNOR weights; overrides are checked by layer name", async () => {
   const data = head(mnistTrain, 256);
   await assert.rejects(recipe("int8").run(lenet300(1), { data }), (e: Error) => e instanceof UnsupportedError && /recipe int8: not yet implemented \(issue 6 part 4\)/.test(e.message));
-  await assert.rejects(recipe("binary").run(lenet300(1), { data }), /recipe binary: not yet implemented \(issue 6 part 5\)/);
+  const b = await recipe("binary").run(lenet300(1), { data, epochs: 1, progress: false });
+  assert.deepEqual(b.stages.map((s) => s.stage), ["input", "binarize"]);
+  assert.deepEqual(b.bits, { fc1: 32, fc2: 1, logits: 32 });
+  assert.equal(b.graph.tensors.get("fc2.weight")!.encoding, "binary");
   await assert.rejects(recipe("deep-compression").run(lenet300(1), { data, sparsity: { conv1: 0.5 } }), /sparsity: no layer "conv1"; layers: fc1, fc2, logits/);
   await assert.rejects(recipe("deep-compression").run(lenet300(1), { data, bits: { fc1: 9 } }), /bits of layer "fc1" must be an integer in 1..8, got 9/);
 });

@@ -21,6 +21,8 @@ const EXPECTED: Record<string, { params: number; macs: number }> = {
   "hinton-student": { params: 785 * 800 + 801 * 800 + 801 * 10, macs: 784 * 800 + 800 * 800 + 800 * 10 },
   "mobilenet-tiny": { params: 20_266, macs: 2_644_928 },
   mobilenet: { params: 0, macs: 18_670_592 },
+  // BatchNormalization (4 vectors of 1024) after each hidden Gemm, then ReLU: one MAC per element each
+  binaryconnect: { params: 785 * 1024 + 2 * 1025 * 1024 + 1025 * 10 + 3 * 4 * 1024, macs: 784 * 1024 + 2 * 1024 * 1024 + 1024 * 10 + 3 * 2 * 1024 },
 };
 
 for (const [name, build] of Object.entries(ZOO)) {

@@ -12,6 +12,7 @@ import { gradReshape, gradConcat, gradTranspose, gradPad } from "./shape";
 import { gradChannelAffine, gradGlobalPool } from "./channel";
 import { prepareGradBatchNorm, gradBatchNorm } from "./batchnorm";
 import { prepareGradDropout, gradDropout } from "./dropout";
+import { gradBinarySign } from "./binary-sign";
 
 export function prepareGrad(n: u32): bool {
   const op = nOpcode(n);
@@ -47,6 +48,7 @@ export function grad(n: u32): void {
     case OP.OP_PAD: gradPad(n); return;
     case OP.OP_BATCHNORM: gradBatchNorm(n); return;
     case OP.OP_DROPOUT: gradDropout(n); return;
+    case OP.OP_BINARYSIGN: gradBinarySign(n); return;
   }
   gradUnary(n);
 }

@@ -34,5 +34,12 @@ export { f32ConvGradAct as refConvGradAct, f32ConvGradB as refConvGradB, f32Conv
   f32ConvBackward as refConvBackward } from "./reference/f32-conv-grad";
 export { f32DwconvGrad as refDwconvGrad } from "./reference/f32-dwconv-grad";
 export { f32MaxPoolGrad as refMaxPoolGrad, f32AvgPoolGrad as refAvgPoolGrad } from "./reference/f32-pool-grad";
+export { x1Pack } from "./x1-pack";
+export { x1XnorGemm } from "./x1-xnor-gemm";
+export { x1SignGemv } from "./x1-sign-gemv";
+export { x1Pack as refX1Pack } from "./reference/x1-pack";
+export { x1XnorGemm as refX1XnorGemm } from "./reference/x1-xnor-gemm";
+export { x1SignGemv as refX1SignGemv } from "./reference/x1-sign-gemv";
+
 /** First free byte (16-aligned): callers lay their buffers out from here. */
 export function heapBase(): usize { return (__heap_base + 15) & ~15; }

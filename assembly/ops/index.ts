@@ -16,6 +16,7 @@ import { prepareChannelAffine, runChannelAffine } from "./channel-affine";
 import { prepareGlobalPool, runGlobalPool } from "./global-pool";
 import { prepareBatchNorm, runBatchNorm } from "./batchnorm";
 import { prepareDropout, runDropout } from "./dropout";
+import { runBinarySign } from "./binary-sign";
 
 export function prepareNode(n: u32): bool {
   const op = nOpcode(n);
@@ -67,6 +68,7 @@ export function runNode(n: u32): void {
     case OP.OP_PAD: runPad(n); return;
     case OP.OP_BATCHNORM: runBatchNorm(n); return;
     case OP.OP_DROPOUT: runDropout(n); return;
+    case OP.OP_BINARYSIGN: runBinarySign(n); return;
   }
   runUnary(n);
 }

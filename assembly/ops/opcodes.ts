@@ -27,11 +27,12 @@ export const OP_TRANSPOSE: u32 = 25;
 export const OP_PAD: u32 = 26;
 export const OP_BATCHNORM: u32 = 27;
 export const OP_DROPOUT: u32 = 28;
-export const OP_LAST: u32 = 28;
+export const OP_BINARYSIGN: u32 = 29;
+export const OP_LAST: u32 = 29;
 
 /** Op name for messages (graph.ts say's %o): its UTF-8 entry in the list, ended by "|" or NUL. */
 export function opName(code: u32): usize {
-  return item("?|Gemm|MatMul|Conv|MaxPool|AveragePool|GlobalAveragePool|GlobalMaxPool|ChannelAffine|Relu|LeakyRelu|PRelu|Clip|Sigmoid|Tanh|HardSigmoid|HardSwish|Softmax|LogSoftmax|Add|Sub|Mul|Div|Concat|Reshape|Transpose|Pad|BatchNormalization|Dropout",
+  return item("?|Gemm|MatMul|Conv|MaxPool|AveragePool|GlobalAveragePool|GlobalMaxPool|ChannelAffine|Relu|LeakyRelu|PRelu|Clip|Sigmoid|Tanh|HardSigmoid|HardSwish|Softmax|LogSoftmax|Add|Sub|Mul|Div|Concat|Reshape|Transpose|Pad|BatchNormalization|Dropout|BinarySign",
     code <= OP_LAST ? code : 0);
 }
 /** Entry k of a "|"-separated list (a literal made UTF-8 by assembly/transform/utf8-templates.mjs). */

@@ -12,9 +12,15 @@ export function maskApply(x: usize, mask: usize, n: i32): void {
   for (; i < n; i++) store<u32>(x + (<usize>i << 2), load<u32>(x + (<usize>i << 2)) & load<u32>(mask + (<usize>i << 2)));
 }
 
-/** Deployed w = sign(shadow) (+1 for 0); with scalePerRow ≠ 0, each of `rows` rows is scaled by its
- *  mean |shadow| (XNOR-Net), and the scales are written to scalePerRow. */
+/** BinaryConnect: the shadow is first clipped to [−1, 1] in place (Courbariaux et al. 2015: beyond
+ *  ±1 a shadow weight would stop reacting to gradients without changing its sign), then deployed
+ *  w = sign(shadow) (+1 for 0); with scalePerRow ≠ 0, each of `rows` rows is scaled by its mean
+ *  |shadow| (XNOR-Net), and the scales are written to scalePerRow. */
 export function steSign(shadow: usize, w: usize, n: i32, scalePerRow: usize, rows: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(shadow + o, min<f32>(1, max<f32>(-1, load<f32>(shadow + o))));
+  }
   const per = scalePerRow ? n / rows : n;
   for (let r = 0, count = scalePerRow ? rows : 1; r < count; r++) {
     const base = <usize>(r * per) << 2;

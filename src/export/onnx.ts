@@ -75,6 +75,12 @@ export function exportOnnx(g: Graph): Uint8Array {
         add("BatchNormalization", n.inputs, [y], [flt("epsilon", a.epsilon), flt("momentum", a.momentum)], n.name);
         break;
       case "Dropout": add("Identity", [x], [y], [], n.name); break; // inference: a copy
+      case "BinarySign": { // ONNX Sign is 0 at 0: Where(x < 0, −1, 1) is +1 there (and for NaN) as BinarySign is
+        const neg = fresh("neg");
+        add("Less", [x, constF("zero", [], [0])], [neg]);
+        add("Where", [neg, constF("minus", [], [-1]), constF("one", [], [1])], [y], [], n.name);
+        break;
+      }
       case "LeakyRelu": add("LeakyRelu", [x], [y], [flt("alpha", a.alpha)], n.name); break;
       case "HardSigmoid": add("HardSigmoid", [x], [y], [flt("alpha", a.alpha), flt("beta", a.beta)], n.name); break;
       case "HardSwish": opset = Math.max(opset, 14); add("HardSwish", [x], [y], [], n.name); break;

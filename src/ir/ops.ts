@@ -251,6 +251,9 @@ export const OPS = {
     macs: ([x]) => prod(x),
   },
   Dropout: { code: 28, inputs: [1, 1], attrs: [["ratio", "f"], ["seed", "i"]], infer: same, macs: free },
+  // Binary activation of BNNs (src/passes/binarize.ts): y = −1 where x < 0, else +1 (0, −0 and NaN
+  // give +1: the bit convention of kernels/x1-pack.ts); trained with the hard-tanh STE.
+  BinarySign: { code: 29, attrs: [], ...unary },
 } as const satisfies Record<string, OpSpec>;
 
 export type OpName = keyof typeof OPS;

@@ -11,6 +11,7 @@
 import { split, type Labeled } from "../data/batches.js";
 import type { Graph } from "../ir/graph.js";
 import { InputError, UnsupportedError } from "../runtime/errors.js";
+import { binarize } from "./binarize.js";
 import { cluster } from "./cluster.js";
 import { huffman } from "./huffman.js";
 import { accuracy, checkLayerNames, prunableLayers, prune, weightSparsity } from "./prune.js";
@@ -98,6 +99,18 @@ async function deepCompression(input: Graph, o: RecipeOptions): Promise<RecipeRe
   return { graph: clustered.graph, stages, sparsity, bits };
 }
 
+/** XNOR-Net weights (per-row α) for every Gemm/Conv but the first and last, trained binarized
+ *  (src/passes/binarize.ts defaults: Adam 0.003 decayed ×0.1, batch 100); `epochs` default 10. */
+async function binaryRecipe(input: Graph, o: RecipeOptions): Promise<RecipeResult> {
+  const seed = o.seed ?? 1, { train, val } = o.val ? { train: o.data, val: o.val } : split(o.data, 0.1, seed);
+  const input0 = { stage: "input", sparsity: weightSparsity(input), valAccuracy: await accuracy(input, val) };
+  o.onStage?.(input0);
+  const r = await binarize(input, { mode: "xnor", data: train, val, epochs: o.epochs ?? 10, batch: o.batch, seed, progress: o.progress });
+  const done = { stage: "binarize", sparsity: weightSparsity(r.graph), valAccuracy: r.valAccuracy! };
+  o.onStage?.(done);
+  return { graph: r.graph, stages: [input0, done], sparsity: {}, bits: Object.fromEntries(r.layers.map((l) => [l.name, l.binary ? 1 : 32])) };
+}
+
 const notYet = (name: string, part: string) => async (): Promise<never> => {
   throw new UnsupportedError(`recipe ${name}: not yet implemented (issue 6 part ${part}); use --recipe deep-compression`);
 };
@@ -105,7 +118,7 @@ const notYet = (name: string, part: string) => async (): Promise<never> => {
 export const RECIPES: readonly Recipe[] = [
   { name: "deep-compression", summary: "prune → cluster (trained quantization) → Huffman, fine-tuning after each step (Han et al. 2016)", run: deepCompression },
   { name: "int8", summary: "per-channel int8 weights (not yet implemented)", run: notYet("int8", "4") },
-  { name: "binary", summary: "1-bit weights with per-channel scale (not yet implemented)", run: notYet("binary", "5") },
+  { name: "binary", summary: "1-bit weights with per-channel scale (XNOR-Net), first and last layer real, trained binarized", run: binaryRecipe },
 ];
 
 export function recipe(name: string): Recipe {

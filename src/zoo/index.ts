@@ -1,5 +1,6 @@
 // The built-in models, by name (CLI `--model` / `--arch`, benchmarks, tests).
 import type { Graph } from "../ir/graph.js";
+import { binaryconnect } from "./binaryconnect.js";
 import { hintonStudent, hintonTeacher } from "./hinton.js";
 import { lenet300 } from "./lenet300.js";
 import { lenet5 } from "./lenet5.js";
@@ -8,6 +9,6 @@ import { mobilenetTiny } from "./mobilenet-tiny.js";
 
 export const ZOO: Record<string, (seed?: number) => Graph> = {
   lenet300, lenet5, "hinton-teacher": hintonTeacher, "hinton-student": hintonStudent,
-  "mobilenet-tiny": mobilenetTiny, mobilenet,
+  "mobilenet-tiny": mobilenetTiny, mobilenet, binaryconnect,
 };
-export { hintonStudent, hintonTeacher, lenet300, lenet5, mobilenet, mobilenetTiny };
+export { binaryconnect, hintonStudent, hintonTeacher, lenet300, lenet5, mobilenet, mobilenetTiny };
