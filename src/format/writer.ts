@@ -127,7 +127,7 @@ export function writeSlim(graph: Graph, options: WriteOptions = {}): Uint8Array 
     tens.u8(DTYPE_F32);
     tens.u8(t.shape.length);
     if (t.data) {
-      if (t.encoding === "f16" || t.encoding === "int8" || t.encoding === "binary")
+      if (!options.training && (t.encoding === "f16" || t.encoding === "int8" || t.encoding === "binary"))
         throw new UnsupportedError(`${what}: encoding ${t.encoding} cannot be written by format version ${VERSION} (f32, csr, codebook or huffman)`);
       if (t.data.length !== elements) throw new SlimnetError(`${what}: ${t.data.length} values for shape [${t.shape}]`);
       const layout = t.encoding && t.encoding !== "f32" && !options.training ? chooseLayout(t, csrBits) : undefined;
