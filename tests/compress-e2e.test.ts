@@ -45,6 +45,11 @@ test("pruned + clustered (+ huffman) LeNets: the file holds the quantized weight
       const scale = Math.max(...want.map(Math.abs));
       want.forEach((v, i) => assert.ok(Math.abs(v - got[i]) <= 1e-5 * scale, `${name} ${tag} [${i}]: runtime ${got[i]} vs trainer ${v}`));
       const rows = storageReport(g), dense = 4 * rows.reduce((s, r) => s + r.params, 0);
+      if (tag === "huffman" && !perChannel) {
+        // Table 2: the skewed index distribution codes below its fixed width
+        const fc1 = rows.find((r) => r.name === "fc1")!;
+        assert.ok(fc1.bitsPerIndex! < fc1.indexBits! && fc1.bitsPerGap! > 0, `${name} fc1 Huffman bits: ${JSON.stringify(fc1)}`);
+      }
       // per-row codebooks cost 2^b floats per row (LeNet-5's fc1: 500 rows × 32): smaller, not 20×
       assert.ok(rows.reduce((s, r) => s + r.bytes, 0) < dense / (perChannel ? 10 : 20), `${name} ${tag}: ${JSON.stringify(rows)}`);
     }

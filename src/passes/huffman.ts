@@ -32,16 +32,22 @@ export interface StorageRow {
   bytes: number;
   /** Stored bits per surviving weight (indices, gaps, codebook and bias included): Deep Compression's bits/weight. */
   bitsPerWeight: number;
+  /** Deep Compression's Table 2: mean stored bits per codebook index and per CSR gap (Huffman-coded or fixed
+   *  width), per stored entry (fillers included); undefined when the layout has none. */
+  bitsPerIndex?: number;
+  bitsPerGap?: number;
 }
 
 /** Per-layer storage of `g` as writeSlim stores it (one row per prunable layer). */
 export function storageReport(g: Graph): StorageRow[] {
   const rows = new Map(inspect(g).layers.map((r) => [r.name, r]));
   return prunableLayers(g).map((l) => {
-    const t = g.tensors.get(l.weight)!, r = rows.get(l.name)!, nonzero = t.data!.reduce((s, v) => s + (v !== 0 ? 1 : 0), 0);
+    const t = g.tensors.get(l.weight)!, r = rows.get(l.name)!, nonzero = t.data!.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
+    const s = r.storage, mean = (streamBytes?: number, width?: number) => (streamBytes !== undefined ? (8 * streamBytes) / s!.nnz : width);
     return {
       name: l.name, op: l.op, params: t.data!.length, nonzero, indexBits: t.indexBits, encoding: r.encoding, bytes: r.bytes,
       bitsPerWeight: nonzero ? (8 * r.bytes) / nonzero : 0,
+      ...(s && { bitsPerIndex: mean(s.indexStreamBytes, s.indexBits), bitsPerGap: mean(s.gapStreamBytes, s.gapBits) }),
     };
   });
 }

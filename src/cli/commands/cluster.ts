@@ -30,14 +30,16 @@ export function compression(before: Graph, after: Graph): { layers: CompressionR
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(1)}×`;
 
-/** Deep Compression's per-layer table: weights, kept %, index bits, bits per kept weight, bytes, ratio. */
+/** Deep Compression's per-layer table (its Tables 1–3): weights, kept %, index bits, mean stored bits per index and
+ *  per gap (Table 2's Huffman figures), bits per kept weight, bytes, ratio. */
 export function compressionTable(c: ReturnType<typeof compression>): string {
   const sum = (k: "params" | "nonzero") => c.layers.reduce((s, l) => s + l[k], 0);
   const bits = (8 * c.bytesAfter) / sum("nonzero");
-  return table(["layer", "op", "weights", "kept", "index bits", "encoding", "bits/weight", "bytes", "ratio"], c.layers.map((l) => [
-    l.name, l.op, l.params, pct(l.nonzero / l.params), l.indexBits ?? "—", l.encoding, l.bitsPerWeight.toFixed(2),
-    arrow(bytes(l.bytesBefore), bytes(l.bytes)), ratio(l.bytesBefore, l.bytes),
-  ]), ["total", "", sum("params"), pct(sum("nonzero") / sum("params")), "", "", bits.toFixed(2), arrow(bytes(c.bytesBefore), bytes(c.bytesAfter)), ratio(c.bytesBefore, c.bytesAfter)]);
+  const mean = (v?: number) => (v === undefined ? "—" : v.toFixed(2));
+  return table(["layer", "op", "weights", "kept", "index bits", "encoding", "bits/index", "bits/gap", "bits/weight", "bytes", "ratio"], c.layers.map((l) => [
+    l.name, l.op, l.params, pct(l.nonzero / l.params), l.indexBits ?? "—", l.encoding, mean(l.bitsPerIndex), mean(l.bitsPerGap),
+    l.bitsPerWeight.toFixed(2), arrow(bytes(l.bytesBefore), bytes(l.bytes)), ratio(l.bytesBefore, l.bytes),
+  ]), ["total", "", sum("params"), pct(sum("nonzero") / sum("params")), "", "", "", "", bits.toFixed(2), arrow(bytes(c.bytesBefore), bytes(c.bytesAfter)), ratio(c.bytesBefore, c.bytesAfter)]);
 }
 
 export const cluster: Command = {
