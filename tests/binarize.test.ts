@@ -12,7 +12,7 @@ import { exportOnnx } from "../src/export/onnx.js";
 import { writeSlim } from "../src/format/writer.js";
 import { GraphBuilder } from "../src/ir/build.js";
 import { binarize, defaultBinaryLayers } from "../src/passes/binarize.js";
-import { accuracy } from "../src/passes/prune.js";
+import { accuracy, retrain } from "../src/passes/prune.js";
 import { Model } from "../src/runtime/index.js";
 import { lenet300 } from "../src/zoo/lenet300.js";
 import { binaryconnect } from "../src/zoo/binaryconnect.js";
@@ -110,4 +110,17 @@ test("slimnet binarize: per-layer table and test accuracy; .slim output refused 
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /fc2\s+│?\s*Gemm.*binary.*1\.11/);
   assert.match(r.stdout, /test accuracy \(10,000 images/);
+});
+
+test("retraining a binarized graph keeps its binary layers ±α per row (the Trainer's sign hook for the tag)", async () => {
+  const x = await binarize(lenet300(3), { mode: "xnor" });
+  const before = x.graph.tensors.get("fc2.weight")!.data!.slice();
+  const data = head(fromImageSet(loadImageSet("mnist", "train")), 640);
+  const { graph } = await retrain(x.graph, data, { epochs: 1, batch: 64, optimizer: { kind: "sgd", lr: 0.5 }, progress: false });
+  const after = graph.tensors.get("fc2.weight")!.data!;
+  assert.ok(after.some((v, i) => v !== before[i]), "the binary layer trained");
+  for (let r = 0; r < 100; r++) {
+    const row = after.subarray(r * 300, (r + 1) * 300), a = Math.abs(row[0]);
+    assert.ok(a > 0 && row.every((v) => Math.abs(v) === a), `row ${r} is not ±α: ${[...new Set(row)].slice(0, 4)}`);
+  }
 });

@@ -2,7 +2,7 @@
 // reuse), loaded and planned at a fixed batch B; `step` runs forward (training mode), the loss
 // kernel, backward, the hooks and the optimizer over every trainable constant, all inside the
 // module's memory. `toGraph` reads the weights back into a copy of the graph.
-import type { Graph } from "../ir/graph.js";
+import type { Graph, Tensor } from "../ir/graph.js";
 import { numel } from "../ir/graph.js";
 import { writeSlim } from "../format/writer.js";
 import { FormatError, InputError, SlimnetError } from "../runtime/errors.js";
@@ -30,7 +30,8 @@ export interface TrainerOptions {
   /**
    * Hooks by tensor name (see hooks.ts). A constant without one gets: a cluster hook when it is
    * clustered (`indexBits` set: trained quantization of its centroids, zeros kept zero), a mask
-   * hook when it is tagged "csr" (pruned: mask = data ≠ 0).
+   * hook when it is tagged "csr" (pruned: mask = data ≠ 0), a sign hook with per-row scales when
+   * it is tagged "binary" (its ±α values are the shadow's start, so the deployed weights stay put).
    */
   hooks?: Record<string, Hook>;
   /** trainer.wasm bytes or module (default: dist/trainer.wasm). */
@@ -53,6 +54,14 @@ export interface EvalResult {
 }
 
 const utf8 = new TextDecoder();
+
+/** The hook that keeps a constant in the form its storage tag promises while it trains. */
+function storageHook(t: Tensor): Hook | undefined {
+  if (t.indexBits) return codebookHook(t);
+  if (t.encoding === "csr") return { kind: "mask", mask: t.data! };
+  if (t.encoding === "binary") return { kind: "sign", scalePerRow: true };
+  return undefined;
+}
 
 export class Trainer {
   readonly graph: Graph;
@@ -114,7 +123,7 @@ export class Trainer {
       if (!t.data || frozen.has(name) || stats.has(name)) continue;
       const id = this.#id(name);
       const slot: WeightSlot = { name, shape: t.shape, n: t.data.length, w: w.tensorData(id), g: w.gradData(id) };
-      const hook = hooks[name] ?? (t.indexBits ? codebookHook(t) : t.encoding === "csr" ? { kind: "mask", mask: t.data } : undefined);
+      const hook = hooks[name] ?? storageHook(t);
       const hooked = hook ? install(w, slot, hook) : undefined;
       if (hooked) this.#hooks.push(hooked);
       this.optimizer.add(hooked?.target ?? { param: slot.w, grad: slot.g, n: slot.n });
