@@ -55,6 +55,8 @@ export function tSize(t: u32): i32 {
   return tBatched(t) ? s * gBatch : s;
 }
 export function tIsConst(t: u32): bool { return load<u8>(tRec(t) + 4) == 1; }
+/** Encoding tag of t's record (docs/FORMAT.md §3.1): 0 f32, 1 f16, 2 int8, 3 csr, 4 codebook, 5 huffman, 6 binary. */
+export function tEncoding(t: u32): u32 { return <u32>load<u8>(tRec(t) + 7); }
 /** The file stores t as csr, codebook or huffman (whatever form it was decoded to). */
 export function tIsCsr(t: u32): bool { return <u32>load<u8>(tRec(t) + 7) - 3 <= 2; }
 /** Kernel form of a csr/codebook weight (head: rowPtr, cols, vals, kept, lut, lutStride; decode/csr.ts), or 0 when dense f32. */

@@ -22,6 +22,10 @@ export interface Tensor {
   indexBits?: number;
   /** One codebook per output channel (dims[0] rows) instead of one for the tensor. */
   codebookPerRow?: boolean;
+  /** int8 (docs/FORMAT.md §3.7): per-row scales (dims[0]) with data = q·scale exactly; absent: the writer uses max|row|/127. */
+  scales?: Float32Array;
+  /** int8 W of a Gemm/Conv: how that op quantizes its input X to u8; absent: per sample at run time (dynamic). */
+  inputQuant?: { scale: number; zeroPoint: number };
 }
 
 /** Attribute values after import normalisation: numbers (ints or floats) or int lists. */
