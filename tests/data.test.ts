@@ -5,10 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { jitter } from "../src/data/augment.js";
+import { imageJitter, jitter } from "../src/data/augment.js";
 import { parseIdx, readIdx } from "../src/data/idx.js";
 import { loadImageSet } from "../src/data/mnist.js";
 import { encodeNpy, parseNpy, readNpy, writeNpy } from "../src/data/npy.js";
+import { lenet300 } from "../src/zoo/lenet300.js";
+import { lenet5 } from "../src/zoo/lenet5.js";
 import { FormatError, InputError, UnsupportedError } from "../src/runtime/errors.js";
 
 const MNIST = new URL("../data/mnist/", import.meta.url).pathname;
@@ -130,4 +132,16 @@ test("jitter moves every image by one shift within ±max, zero-filling, and is s
   const none = x0.slice();
   jitter(none, n, h, w, 0, 7);
   assert.deepEqual(none, x0);
+});
+
+test("imageJitter reads the image size off the model input: NCHW planes, or a flat square", () => {
+  const x0 = Float32Array.from({ length: 2 * 784 }, (_, i) => (i % 784) + 1);
+  for (const g of [lenet5(1), lenet300(1)]) {
+    const a = x0.slice(), b = x0.slice();
+    imageJitter(g, 2)(a, 2, 9);
+    jitter(b, 2, 28, 28, 2, 9);
+    assert.deepEqual(a, b, g.name);
+  }
+  assert.throws(() => imageJitter(lenet5(1), 28), /jitter 28 px: input "input" \[1,1,28,28\] is not an image \(NCHW, or a flat square\) larger than the shift/);
+  assert.throws(() => imageJitter(lenet5(1), 1.5), /jitter must be a whole number of pixels ≥ 0, got 1.5/);
 });

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fromImageSet, head } from "../src/data/batches.js";
 import { loadImageSet } from "../src/data/mnist.js";
+import type { Graph } from "../src/ir/graph.js";
 import { clusterWeights } from "../src/passes/cluster.js";
 import { huffman } from "../src/passes/huffman.js";
 import { prunableLayers } from "../src/passes/prune.js";
@@ -35,12 +36,19 @@ test("recipe int8 says it is not implemented yet; binary trains XNOR weights; ov
 });
 
 test("deep-compression: pruned to the rates, ≤ 2^b values per layer, tagged huffman, stages recorded", async () => {
-  const stages: string[] = [];
+  const stages: string[] = [], snapshots = new Map<string, Graph>();
   const r = await recipe("deep-compression").run(lenet300(1), {
-    data: head(mnistTrain, 2048), val: head(mnistTest, 500), steps: 2, batch: 32, sparsity: { logits: 0.5 }, bits: { fc2: 3 },
-    progress: false, onStage: (s) => stages.push(s.stage),
+    data: head(mnistTrain, 2048), val: head(mnistTest, 500), steps: 2, batch: 32, sparsity: { logits: 0.5 }, bits: { fc2: 3 }, jitter: 1,
+    progress: false, onStage: (s, g) => { stages.push(s.stage); snapshots.set(s.stage, g); },
   });
-  assert.deepEqual(stages, ["input", "prune", "cluster", "trained quantization"]);
+  assert.deepEqual(stages, ["input", "prune", "cluster", "trained quantization", "huffman"]);
+  // Each stage hands over its own graph: pruned (no codebook yet), k-means only (≤ 2^b values, not yet trained), trained.
+  const fc2 = (stage: string) => snapshots.get(stage)!.tensors.get("fc2.weight")!;
+  assert.equal(fc2("prune").indexBits, undefined);
+  assert.ok(new Set(fc2("prune").data!.filter((v) => v !== 0)).size > 8);
+  assert.ok(new Set(fc2("cluster").data!.filter((v) => v !== 0)).size <= 8);
+  assert.notDeepEqual(fc2("cluster").data, fc2("trained quantization").data, "trained quantization moves the centroids");
+  assert.deepEqual(fc2("trained quantization").data, fc2("huffman").data, "Huffman coding changes no value");
   assert.deepEqual(r.stages.map((s) => s.stage), stages);
   assert.ok(r.stages[3].valAccuracy > 0.5, `trains: ${JSON.stringify(r.stages)}`);
   const rate = { fc1: 0.92, fc2: 0.92, logits: 0.5 }, bits = { fc1: 5, fc2: 3, logits: 5 };

@@ -1,5 +1,7 @@
 // Data augmentation for image batches, in place on a training batch (fit's copy, never the data
 // set): random translations, the "±2 px jitter" of Hinton et al. 2015's MNIST teacher.
+import type { Graph } from "../ir/graph.js";
+import { InputError } from "../runtime/errors.js";
 import { rng } from "../zoo/init.js";
 
 /**
@@ -26,4 +28,14 @@ export function jitter(x: Float32Array, n: number, h: number, w: number, max: nu
       }
     }
   }
+}
+
+/** fit's `augment` shifting the images of `g`'s input by up to `max` px: planes from an NCHW input, or
+ *  a square from a flat one (784 → 28×28). */
+export function imageJitter(g: Graph, max: number): (x: Float32Array, n: number, seed: number) => void {
+  if (!(Number.isInteger(max) && max >= 0)) throw new InputError(`jitter must be a whole number of pixels ≥ 0, got ${max}`);
+  const shape = g.tensors.get(g.inputs[0])!.shape, side = Math.sqrt(shape[shape.length - 1]);
+  const [h, w] = shape.length === 4 ? [shape[2], shape[3]] : shape.length === 2 && Number.isInteger(side) ? [side, side] : [0, 0];
+  if (!h || max >= Math.min(h, w)) throw new InputError(`jitter ${max} px: input "${g.inputs[0]}" [${shape}] is not an image (NCHW, or a flat square) larger than the shift`);
+  return (x, n, seed) => jitter(x, n, h, w, max, seed);
 }

@@ -13,6 +13,7 @@
 import { split, type Labeled } from "../data/batches.js";
 import type { Graph } from "../ir/graph.js";
 import { InputError } from "../runtime/errors.js";
+import type { FitOptions } from "../train/loop.js";
 import type { OptimizerConfig } from "../train/optim.js";
 import { rng } from "../zoo/init.js";
 import { accuracy, checkLayerNames, prunableLayers, retrain } from "./prune.js";
@@ -119,6 +120,7 @@ export interface ClusterOptions {
   val?: Labeled;
   /** Epochs of trained quantization; default 1 with `data`. */
   finetuneEpochs?: number;
+  augment?: FitOptions["augment"];
   batch?: number;
   /** Default SGD lr 0.001, momentum 0.9 (a centroid's gradient sums those of its whole cluster). */
   optimizer?: OptimizerConfig;
@@ -198,7 +200,7 @@ export async function cluster(input: Graph, o: ClusterOptions = {}): Promise<Clu
   const before = val ? await accuracy(input, val) : undefined, clustered = val ? await accuracy(g, val) : undefined;
   if (!epochs) return { graph: g, layers, valAccuracyBefore: before, valAccuracyClustered: clustered, valAccuracy: clustered };
   const r = await retrain(g, sets.train!, {
-    epochs, batch: o.batch, seed, val, progress: o.progress, label: "trained quantization",
+    epochs, batch: o.batch, seed, val, progress: o.progress, label: "trained quantization", augment: o.augment,
     optimizer: o.optimizer ?? { kind: "sgd", lr: 0.001, momentum: 0.9 },
   });
   return { graph: r.graph, layers, valAccuracyBefore: before, valAccuracyClustered: clustered, valAccuracy: r.history[r.history.length - 1].valAccuracy };

@@ -18,7 +18,7 @@ import { split, type Labeled } from "../data/batches.js";
 import type { Graph } from "../ir/graph.js";
 import { numel } from "../ir/graph.js";
 import { InputError } from "../runtime/errors.js";
-import { fit, type EpochStats } from "../train/loop.js";
+import { fit, type EpochStats, type FitOptions } from "../train/loop.js";
 import type { OptimizerConfig } from "../train/optim.js";
 import { Trainer } from "../train/trainer.js";
 import { heUniform, rng } from "../zoo/init.js";
@@ -194,12 +194,14 @@ export interface RetrainOptions {
   progress?: boolean;
   /** Progress bar label prefix, e.g. "step 2/5". */
   label?: string;
+  /** Augments each training batch in place (fit's `augment`, e.g. imageJitter). */
+  augment?: FitOptions["augment"];
 }
 
 /** Trains a pruned graph with its masks fixed (the Trainer masks every "csr" weight); returns a trained copy. */
 export async function retrain(g: Graph, data: Labeled, o: RetrainOptions): Promise<{ graph: Graph; history: EpochStats[] }> {
   const t = await Trainer.create(g, { batch: o.batch, optimizer: o.optimizer ?? { kind: "sgd", lr: 0.01, momentum: 0.9 } });
-  const history = fit(t, data, { epochs: o.epochs, seed: o.seed, val: o.val, progress: o.progress, label: o.label });
+  const history = fit(t, data, { epochs: o.epochs, seed: o.seed, val: o.val, progress: o.progress, label: o.label, augment: o.augment });
   return { graph: t.toGraph(), history };
 }
 
@@ -217,6 +219,7 @@ export interface PruneOptions extends Omit<MaskOptions, "ofRemaining"> {
   val?: Labeled;
   /** Epochs of fine-tuning after each step; default 1. */
   finetuneEpochs?: number;
+  augment?: FitOptions["augment"];
   /** Stop before validation accuracy falls below this (0..1); the last model above it is kept. */
   accuracyFloor?: number;
   batch?: number;
@@ -300,7 +303,7 @@ export async function prune(input: Graph, o: PruneOptions): Promise<PruneResult>
     let valAccuracy: number | undefined;
     if (sets.train && epochs > 0) {
       const r = await retrain(g, sets.train, {
-        epochs, batch: o.batch, optimizer: o.optimizer, seed: seed + t, val: sets.val, progress: o.progress,
+        epochs, batch: o.batch, optimizer: o.optimizer, seed: seed + t, val: sets.val, progress: o.progress, augment: o.augment,
         label: steps > 1 ? `step ${t}/${steps}` : undefined,
       });
       g = r.graph;

@@ -8,11 +8,12 @@
 // .88): the first conv keeps most (it has few weights and sees raw pixels), later convs prune
 // .85, hidden fully connected .92, the output layer .75. Index bits: 8 for conv, 5 otherwise
 // (Deep Compression §3).
+import { imageJitter } from "../data/augment.js";
 import { split, type Labeled } from "../data/batches.js";
 import type { Graph } from "../ir/graph.js";
 import { InputError, UnsupportedError } from "../runtime/errors.js";
 import { binarize } from "./binarize.js";
-import { cluster } from "./cluster.js";
+import { cluster, clusterWeights } from "./cluster.js";
 import { huffman } from "./huffman.js";
 import { accuracy, checkLayerNames, prunableLayers, prune, weightSparsity } from "./prune.js";
 
@@ -33,12 +34,15 @@ export interface RecipeOptions {
   /** SGD learning rate of the pruning fine-tunes (default 0.01); trained quantization uses a tenth. */
   lr?: number;
   seed?: number;
+  /** Shift training images by up to this many pixels during every fine-tune (default 0). */
+  jitter?: number;
   progress?: boolean;
-  onStage?: (s: RecipeStage) => void;
+  /** Called after each stage with the stage's graph (a snapshot the recipe no longer changes). */
+  onStage?: (s: RecipeStage, g: Graph) => void;
 }
 
 export interface RecipeStage {
-  /** "input", "prune", "cluster", "trained quantization" (Huffman coding changes no value). */
+  /** "input", "prune", "cluster" (k-means only), "trained quantization", "huffman" (changes no value, only storage). */
   stage: string;
   /** Fraction of zeros over the prunable weights. */
   sparsity: number;
@@ -84,18 +88,22 @@ async function deepCompression(input: Graph, o: RecipeOptions): Promise<RecipeRe
   const record = async (stage: string, g: Graph, valAccuracy?: number) => {
     const s = { stage, sparsity: weightSparsity(g), valAccuracy: valAccuracy ?? (await accuracy(g, val)) };
     stages.push(s);
-    o.onStage?.(s);
+    o.onStage?.(s, structuredClone(g));
   };
-  const common = { data: train, val, batch: o.batch, seed, progress: o.progress, finetuneEpochs: epochs };
+  const augment = o.jitter ? imageJitter(input, o.jitter) : undefined;
+  const common = { data: train, val, batch: o.batch, seed, progress: o.progress, finetuneEpochs: epochs, augment };
   await record("input", input);
   const pruned = await prune(input, {
     ...common, sparsity: 0, perLayer: sparsity, schedule: { kind: "polynomial", steps: o.steps ?? 3 }, optimizer: { kind: "sgd", lr, momentum: 0.9 },
   });
   await record("prune", pruned.graph, pruned.history[pruned.history.length - 1].valAccuracy);
   const clustered = await cluster(pruned.graph, { ...common, perLayer: bits, optimizer: { kind: "sgd", lr: lr / 10, momentum: 0.9 } });
-  await record("cluster", pruned.graph, clustered.valAccuracyClustered);
+  const untrained = structuredClone(pruned.graph);
+  clusterWeights(untrained, { perLayer: bits });
+  await record("cluster", untrained, clustered.valAccuracyClustered);
   await record("trained quantization", clustered.graph, clustered.valAccuracy);
   huffman(clustered.graph);
+  await record("huffman", clustered.graph, clustered.valAccuracy);
   return { graph: clustered.graph, stages, sparsity, bits };
 }
 
@@ -104,10 +112,10 @@ async function deepCompression(input: Graph, o: RecipeOptions): Promise<RecipeRe
 async function binaryRecipe(input: Graph, o: RecipeOptions): Promise<RecipeResult> {
   const seed = o.seed ?? 1, { train, val } = o.val ? { train: o.data, val: o.val } : split(o.data, 0.1, seed);
   const input0 = { stage: "input", sparsity: weightSparsity(input), valAccuracy: await accuracy(input, val) };
-  o.onStage?.(input0);
+  o.onStage?.(input0, input);
   const r = await binarize(input, { mode: "xnor", data: train, val, epochs: o.epochs ?? 10, batch: o.batch, seed, progress: o.progress });
   const done = { stage: "binarize", sparsity: weightSparsity(r.graph), valAccuracy: r.valAccuracy! };
-  o.onStage?.(done);
+  o.onStage?.(done, r.graph);
   return { graph: r.graph, stages: [input0, done], sparsity: {}, bits: Object.fromEntries(r.layers.map((l) => [l.name, l.binary ? 1 : 32])) };
 }
 

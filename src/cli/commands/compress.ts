@@ -14,12 +14,12 @@ import { numberOption } from "./train.js";
 export const compress: Command = {
   name: "compress",
   summary: `compress with a recipe (${RECIPES.map((r) => r.name).join(", ")}), fine-tuning on --data`,
-  usage: "IN -o OUT.slim --data mnist|DIR [--recipe deep-compression] [--epochs 3] [--steps 3] [--sparsity NAME=S,…] [--bits NAME=B,…] " +
+  usage: "IN -o OUT.slim --data mnist|DIR [--recipe deep-compression] [--epochs 3] [--steps 3] [--sparsity NAME=S,…] [--bits NAME=B,…] [--jitter PX] " +
     "[--limit N] [--batch 64] [--lr 0.01] [--seed S] [--json]",
   options: {
     // --epochs replaces --finetune-epochs: it applies to every stage of the recipe
     ...Object.fromEntries(Object.entries(TRAINING_FLAGS).filter(([k]) => k !== "finetune-epochs")), recipe: { type: "string" }, epochs: { type: "string" }, steps: { type: "string" },
-    sparsity: { type: "string" }, bits: { type: "string" },
+    sparsity: { type: "string" }, bits: { type: "string" }, jitter: { type: "string" },
   },
   async run(values, positionals) {
     const file = onePositional(this, positionals), out = checkOut(this, values.out);
@@ -31,7 +31,9 @@ export const compress: Command = {
     const bits = perLayerOption(values, names, (v) => Number.isInteger(v) && v >= 1 && v <= 8, "BITS", "bits");
     const { batch, seed } = trainingOptions(values);
     const lr = numberOption(values, "lr", 0.01, (v) => v > 0 && Number.isFinite(v), "a number > 0");
-    const result = await r.run(graph, { data: data.train, epochs: intOption(values, "epochs", 3), steps: intOption(values, "steps", 3), sparsity, bits, batch, lr, seed });
+    const result = await r.run(graph, { data: data.train, epochs: intOption(values, "epochs", 3), steps: intOption(values, "steps", 3), sparsity, bits, batch, lr, seed,
+      jitter: numberOption(values, "jitter", 0, (v) => Number.isInteger(v) && v >= 0, "a whole number of pixels ≥ 0"),
+    });
     const written = writeGraph(out, result.graph), c = compression(graph, result.graph);
     const test = { n: data.test.n, before: await testAccuracy(graph, data.test), after: await testAccuracy(result.graph, data.test) };
     if (values.json) {
