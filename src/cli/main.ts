@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { SlimnetError } from "../runtime/errors.js";
 import type { Command } from "./command.js";
 import { binarize } from "./commands/binarize.js";
+import { distill } from "./commands/distill.js";
 import { cluster } from "./commands/cluster.js";
 import { compress } from "./commands/compress.js";
 import { convert } from "./commands/convert.js";
@@ -16,7 +17,7 @@ import { report } from "./commands/report.js";
 import { run } from "./commands/run.js";
 import { train } from "./commands/train.js";
 
-const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate, report, train, prune, pruneNeurons, cluster, binarize, compress, demo];
+const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate, report, train, prune, pruneNeurons, cluster, binarize, compress, distill, demo];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -76,6 +76,8 @@ export interface Batch {
   x: Float32Array;
   labels: Int32Array;
   n: number;
+  /** Position in the set of each sample (e.g. to look up cached teacher outputs). */
+  index: Int32Array;
 }
 
 /**
@@ -84,18 +86,19 @@ export interface Batch {
  */
 export function* batches(set: Labeled, size: number, order?: ArrayLike<number>): Generator<Batch> {
   if (!Number.isInteger(size) || size < 1) throw new InputError(`batch size must be a positive integer, got ${size}`);
-  const per = numel(set.sample), x = new Float32Array(size * per), labels = new Int32Array(size);
+  const per = numel(set.sample), x = new Float32Array(size * per), labels = new Int32Array(size), index = new Int32Array(size);
   for (let start = 0; start < set.n; start += size) {
     const n = Math.min(size, set.n - start);
+    for (let k = 0; k < n; k++) index[k] = order ? order[start + k] : start + k;
     if (!order) {
-      yield { x: set.x.subarray(start * per, (start + n) * per), labels: set.labels.subarray(start, start + n), n };
+      yield { x: set.x.subarray(start * per, (start + n) * per), labels: set.labels.subarray(start, start + n), n, index: index.subarray(0, n) };
       continue;
     }
     for (let k = 0; k < n; k++) {
-      const i = order[start + k];
+      const i = index[k];
       x.set(set.x.subarray(i * per, (i + 1) * per), k * per);
       labels[k] = set.labels[i];
     }
-    yield { x: x.subarray(0, n * per), labels: labels.subarray(0, n), n };
+    yield { x: x.subarray(0, n * per), labels: labels.subarray(0, n), n, index: index.subarray(0, n) };
   }
 }

@@ -18,8 +18,9 @@ export interface FitOptions {
   schedule?: ScheduleConfig;
   /** Augments each shuffled batch in place (e.g. data/augment.ts jitter) before the step and the teacher see it. */
   augment?: (x: Float32Array, n: number, seed: number) => void;
-  /** Teacher logits per sample of `data` ([n, classes]) for distillation losses. */
-  teacher?: (x: Float32Array, n: number) => Float32Array;
+  /** Teacher logits for a batch ([n, classes]) for distillation losses: `x` as augmented, `index`
+   *  the samples' positions in the training set (for outputs cached when there is no augmentation). */
+  teacher?: (x: Float32Array, n: number, index: Int32Array) => Float32Array;
   /** Show the progress bar on stderr (default true; it is silent when stderr is no terminal). */
   progress?: boolean;
   /** Prefix of the progress bar's label (e.g. "step 2/5"). */
@@ -57,7 +58,7 @@ export function fit(trainer: Trainer, data: Labeled, o: FitOptions): EpochStats[
       if (b.n < B) break;
       trainer.lr = lrAt((epoch - 1) * steps + done / B);
       o.augment?.(b.x, b.n, seed * 1_000_003 + (epoch - 1) * steps + done / B);
-      const r = trainer.step(b.x, b.labels, o.teacher?.(b.x, b.n));
+      const r = trainer.step(b.x, b.labels, o.teacher?.(b.x, b.n, b.index));
       loss += r.loss;
       correct += r.correct;
       done += B;

@@ -2,6 +2,7 @@
 // zoo model in trainer.wasm, prints one row per epoch, folds it (BatchNormalization, Dropout)
 // and saves it; the saved model is what the final test accuracy is measured on (in the runtime).
 import { extname } from "node:path";
+import { imageJitter } from "../../data/augment.js";
 import { fromImageSet, head, labeled, type Labeled } from "../../data/batches.js";
 import { readCsv } from "../../data/csv.js";
 import { loadImageSet } from "../../data/mnist.js";
@@ -49,7 +50,7 @@ export const train: Command = {
   name: "train",
   summary: "train a zoo model on MNIST (or an IDX folder, or a numeric CSV) in trainer.wasm and save it",
   usage: "--arch NAME --data mnist|DIR|FILE.csv --epochs N -o OUT.onnx|OUT.slim [--batch 64] [--lr LR] " +
-    "[--optimizer sgd|adam] [--momentum 0.9] [--weight-decay 0] [--schedule constant|cosine|step] [--warmup EPOCHS] [--seed S] [--val 0.1] [--limit N] [--json]",
+    "[--optimizer sgd|adam] [--momentum 0.9] [--weight-decay 0] [--schedule constant|cosine|step] [--warmup EPOCHS] [--jitter PX] [--seed S] [--val 0.1] [--limit N] [--json]",
   options: {
     arch: { type: "string" },
     data: { type: "string" },
@@ -61,6 +62,7 @@ export const train: Command = {
     "weight-decay": { type: "string" },
     schedule: { type: "string" },
     warmup: { type: "string" },
+    jitter: { type: "string" },
     seed: { type: "string" },
     val: { type: "string" },
     limit: { type: "string" },
@@ -97,7 +99,8 @@ export const train: Command = {
 
     const trainer = await Trainer.create(graph, { batch, optimizer });
     if (!values.json) console.log(`slimnet train: ${arch} on ${all.source}, ${epochs} epoch(s), batch ${batch}, ${kind} lr ${lr}${weightDecay ? ` weight decay ${weightDecay}` : ""}, ${sched} schedule, seed ${seed}`);
-    const history = fit(trainer, all, { epochs, seed, valSplit: val, schedule });
+    const jitter = numberOption(values, "jitter", 0, (v) => Number.isInteger(v) && v >= 0, "a whole number of pixels ≥ 0");
+    const history = fit(trainer, all, { epochs, seed, valSplit: val, schedule, augment: jitter ? imageJitter(graph, jitter) : undefined });
 
     const deployed = trainer.toGraph();
     fold(deployed);
