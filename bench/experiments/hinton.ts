@@ -1,0 +1,108 @@
+// npm run exp:hinton [-- --teacher-epochs 30] [-- --student-epochs 30] [-- --ensemble 2] [-- --quick] [-- --json]
+// Hinton, Vinyals & Dean 2015 ("Distilling the Knowledge in a Neural Network", §3) on MNIST:
+// a teacher 784-1200-1200-10 with dropout and ±2 px jitter; a student 784-800-800-10 trained on
+// the hard labels alone vs distilled at T = 20 (published: teacher 67, student 146 → 74 test
+// errors); the same for a much smaller student 784-30-10 at T = 3; and an ensemble teacher
+// (several teachers of different seeds, softmax outputs averaged). Students see the plain
+// training set (no jitter, no dropout), so teacher targets are computed once. Test errors are
+// counted by the SIMD runtime on all 10,000 test images. Teachers are kept in bench/out and
+// reused by later runs with the same --teacher-epochs (delete them to retrain).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { evaluateModel } from "../../src/cli/commands/eval.js";
+import { table } from "../../src/cli/table.js";
+import { imageJitter } from "../../src/data/augment.js";
+import { fromImageSet, head } from "../../src/data/batches.js";
+import { loadImageSet } from "../../src/data/mnist.js";
+import { readSlim } from "../../src/format/reader.js";
+import { writeSlim } from "../../src/format/writer.js";
+import type { Graph } from "../../src/ir/graph.js";
+import { distill } from "../../src/passes/distill.js";
+import { fold } from "../../src/passes/fold.js";
+import { Model } from "../../src/runtime/model.js";
+import { fit } from "../../src/train/loop.js";
+import { Trainer } from "../../src/train/trainer.js";
+import { hintonStudent, hintonTeacher } from "../../src/zoo/hinton.js";
+import { mlp } from "../../src/zoo/mlp.js";
+import { OUT, ROOT } from "../bundle.js";
+
+const { values: opts } = parseArgs({
+  options: {
+    "teacher-epochs": { type: "string", default: "30" },
+    "student-epochs": { type: "string", default: "30" },
+    ensemble: { type: "string", default: "2" },
+    quick: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+});
+const tEpochs = opts.quick ? 1 : Number(opts["teacher-epochs"]), sEpochs = opts.quick ? 1 : Number(opts["student-epochs"]);
+const members = Number(opts.ensemble);
+const trainSet = loadImageSet("mnist", "train"), testSet = loadImageSet("mnist", "test");
+const train = opts.quick ? head(fromImageSet(trainSet), 6000) : fromImageSet(trainSet);
+const log = (m: string): void => void process.stderr.write(m + "\n");
+const sgd = (lr: number) => ({ kind: "sgd", lr, momentum: 0.9 }) as const;
+
+async function testErrors(g: Graph): Promise<number> {
+  const r = evaluateModel(await Model.load(writeSlim(g)), testSet, testSet.n, 100);
+  return r.n - r.correct;
+}
+const params = (g: Graph): number => [...g.tensors.values()].reduce((s, t) => s + (t.data?.length ?? 0), 0);
+
+/** Teacher `seed`: dropout and ±2 px jitter, SGD with a cosine rate; cached in bench/out. */
+async function teacher(seed: number): Promise<Graph> {
+  const file = `${OUT}hinton-teacher-s${seed}-e${tEpochs}${opts.quick ? "-quick" : ""}.slim`;
+  if (existsSync(file)) return readSlim(readFileSync(file));
+  const g = hintonTeacher(seed), t = await Trainer.create(g, { batch: 100, optimizer: sgd(0.05) });
+  fit(t, train, { epochs: tEpochs, seed, schedule: { kind: "cosine" }, augment: imageJitter(g, 2), label: `teacher ${seed}` });
+  const out = t.toGraph();
+  fold(out);
+  writeFileSync(file, writeSlim(out));
+  return out;
+}
+
+/** A student on the hard labels only (no regularisation), or distilled from `teachers` at T. */
+async function student(g: Graph, teachers: Graph[] | undefined, T: number, label: string): Promise<Graph> {
+  if (teachers) {
+    return (await distill(g, teachers, { data: train, valSplit: 0, epochs: sEpochs, temperature: T, alpha: 0.9, batch: 100, optimizer: sgd(0.05), schedule: { kind: "cosine" }, seed: 1 })).graph;
+  }
+  const t = await Trainer.create(g, { batch: 100, optimizer: sgd(0.05) });
+  fit(t, train, { epochs: sEpochs, seed: 1, schedule: { kind: "cosine" }, label });
+  return t.toGraph();
+}
+
+interface Row { model: string; params: number; errors: number; published?: number; seconds: number }
+const rows: Row[] = [];
+mkdirSync(OUT, { recursive: true });
+const run = async (model: string, make: () => Promise<Graph>, published?: number): Promise<Graph> => {
+  const t0 = performance.now(), g = await make(), errors = await testErrors(g);
+  rows.push({ model, params: params(g), errors, published, seconds: Math.round((performance.now() - t0) / 1000) });
+  log(`${model}: ${errors} test errors`);
+  return g;
+};
+
+const t1 = await run("teacher 784-1200-1200-10 (dropout, ±2 px jitter)", () => teacher(1), 67);
+await run("student 784-800-800-10, hard labels", () => student(hintonStudent(1), undefined, 1, "student"), 146);
+await run("student 784-800-800-10, distilled at T = 20", () => student(hintonStudent(1), [t1], 20, ""), 74);
+await run("small student 784-30-10, hard labels", () => student(mlp([30], 784, 10, 1), undefined, 1, "small student"));
+await run("small student 784-30-10, distilled at T = 3", () => student(mlp([30], 784, 10, 1), [t1], 3, ""));
+if (members > 1) {
+  const ensemble = [t1];
+  for (let s = 2; s <= members; s++) ensemble.push(await run(`teacher ${s} (seed ${s})`, () => teacher(s)));
+  await run(`student 784-800-800-10, distilled at T = 20 from the ${members}-teacher ensemble`, () => student(hintonStudent(1), ensemble, 20, ""));
+}
+
+const md = [
+  "# Knowledge distillation: Hinton et al. 2015 on MNIST",
+  "",
+  `\`npm run exp:hinton -- --teacher-epochs ${tEpochs} --student-epochs ${sEpochs} --ensemble ${members}\`${opts.quick ? " --quick (6,000 images, 1 epoch: not a result)" : ""}; ${new Date().toISOString().slice(0, 10)}.`,
+  "SGD (momentum 0.9, lr 0.05, cosine), batch 100. Teachers: dropout 20 % on the input and 50 % on hidden units, ±2 px jitter.",
+  "Students: plain training set, no dropout; distilled with α = 0.9 on the soft targets (× T²) and 0.1 on the labels.",
+  "Test errors of the deployed .slim in the SIMD runtime on the 10,000 test images.",
+  "```",
+  table(["model", "params", "test errors", "published", "time"], rows.map((r) => [r.model, r.params, r.errors, r.published ?? "—", `${r.seconds} s`])),
+  "```",
+  "",
+].join("\n");
+if (opts.json) console.log(JSON.stringify(rows, null, 2));
+else console.log(md);
+writeFileSync(opts.quick ? `${OUT}hinton-results.md` : `${ROOT}bench/hinton-results.md`, md);
