@@ -16,10 +16,11 @@ import { lenet300, lenet5 } from "../src/zoo/index.js";
 const mnistTrain = fromImageSet(loadImageSet("mnist", "train"));
 const mnistTest = fromImageSet(loadImageSet("mnist", "test"));
 
-test("defaults by layer kind: first conv .35, other convs .85, hidden fc .92, output .75; 8 bits conv, 5 fc", () => {
-  assert.deepEqual(defaultSparsity(lenet300(1)), { fc1: 0.92, fc2: 0.92, logits: 0.75 });
-  assert.deepEqual(defaultSparsity(lenet5(1)), { conv1: 0.35, conv2: 0.85, fc1: 0.92, logits: 0.75 });
-  assert.deepEqual(defaultBits(lenet5(1)), { conv1: 8, conv2: 8, fc1: 5, logits: 5 });
+test("defaults by layer kind: first conv .35, other convs .85, hidden fc .95, output .75; 5 bits, 4 for hidden fc", () => {
+  assert.deepEqual(defaultSparsity(lenet300(1)), { fc1: 0.95, fc2: 0.95, logits: 0.75 });
+  assert.deepEqual(defaultSparsity(lenet5(1)), { conv1: 0.35, conv2: 0.85, fc1: 0.95, logits: 0.75 });
+  assert.deepEqual(defaultBits(lenet5(1)), { conv1: 5, conv2: 5, fc1: 4, logits: 5 });
+  assert.deepEqual(defaultBits(lenet300(1)), { fc1: 4, fc2: 4, logits: 5 });
   assert.deepEqual(RECIPES.map((r) => r.name), ["deep-compression", "int8", "binary"]);
   assert.throws(() => recipe("zip"), /unknown recipe "zip"; recipes: deep-compression, int8, binary/);
 });
@@ -51,7 +52,7 @@ test("deep-compression: pruned to the rates, ≤ 2^b values per layer, tagged hu
   assert.deepEqual(fc2("trained quantization").data, fc2("huffman").data, "Huffman coding changes no value");
   assert.deepEqual(r.stages.map((s) => s.stage), stages);
   assert.ok(r.stages[3].valAccuracy > 0.5, `trains: ${JSON.stringify(r.stages)}`);
-  const rate = { fc1: 0.92, fc2: 0.92, logits: 0.5 }, bits = { fc1: 5, fc2: 3, logits: 5 };
+  const rate = { fc1: 0.95, fc2: 0.95, logits: 0.5 }, bits = { fc1: 4, fc2: 3, logits: 5 };
   assert.deepEqual(r.sparsity, rate);
   assert.deepEqual(r.bits, bits);
   for (const l of prunableLayers(r.graph)) {
