@@ -100,3 +100,35 @@ test("MACs against hand counts; cost ratio 1/C_out + 1/k²; LeNet-5 conv1 (C_in 
   close("lenet5 separable: slimnet vs ORT", await ortRun(s5.graph, x, 2), await run(s5.graph, x), 1e-4);
   await assert.rejects(separable(le, { layers: ["fc1"] }), /no layer "fc1"/);
 });
+
+test("CLI: slimnet lowrank and separable print their tables and JSON; bad flags are one-line errors", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "slimnet-redesign-"));
+  const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { encoding: "utf8" });
+  const lr = cli("lowrank", "data/models/lenet300.onnx", "-o", join(dir, "a.slim"), "--rank", "fc1=40,fc2=16", "--latency-runs", "20", "--json");
+  assert.equal(lr.status, 0, lr.stderr);
+  const j = JSON.parse(lr.stdout);
+  assert.deepEqual(j.layers.map((l: { name: string; rank: number }) => [l.name, l.rank]), [["fc1", 40], ["fc2", 16]]);
+  assert.equal(j.after.params, 40 * 785 + 300 * 41 + 16 * 301 + 100 * 17 + 1010);
+  const text = cli("lowrank", "data/models/lenet300.onnx", "-o", join(dir, "b.slim"), "--energy", "0.5", "--latency-runs", "20");
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /fc1 +Gemm +\[300,784\] +\d+ \/ 300/);
+  assert.match(text.stdout, /batch-1 latency/);
+  const sp = cli("separable", "data/models/lenet5.onnx", "-o", join(dir, "c.onnx"), "--latency-runs", "20");
+  assert.equal(sp.status, 0, sp.stderr);
+  assert.match(sp.stdout, /conv2 +\[50,20,5,5\] .* 0\.0600 +0\.0600/);
+  assert.match(sp.stdout, /left as is: conv1 \(C_in = 1/);
+  for (const [args, want] of [
+    [["lowrank", "data/models/lenet300.onnx", "-o", join(dir, "d.slim")], /needs --energy E/],
+    [["lowrank", "data/models/lenet300.onnx", "-o", join(dir, "d.slim"), "--rank", "fc7=3"], /no layer "fc7"/],
+    [["separable", "data/models/lenet5.onnx", "-o", join(dir, "d.slim"), "--distill"], /--distill needs --data/],
+  ] as [string[], RegExp][]) {
+    const r = cli(...args);
+    assert.equal(r.status, 1, args.join(" "));
+    assert.match(r.stderr, want);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  }
+});
