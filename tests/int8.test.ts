@@ -315,7 +315,7 @@ describe("int8 kernels: SIMD and scalar builds vs their twins and the §3.7 form
   it("x8-im2col: pads read as the zero point, strides, dilations", () => {
     for (const kw of builds) for (const [c, h, w, kh, kwd, s, d, p] of [[1, 28, 28, 5, 5, 1, 1, 0], [3, 7, 9, 3, 3, 2, 1, 1], [2, 10, 6, 3, 2, 1, 2, 2], [20, 12, 12, 5, 5, 1, 1, 0]]) {
       kw.reset();
-      const oh = Math.floor((h + 2 * p - (kh - 1) * d - 1) / s) + 1, ow = Math.floor((w + 2 * p - (kwd - 1) * d - 1) / s) + 1, K = c * kh * kwd, kp = (K + 15) & ~15;
+      const oh = Math.floor((h + 2 * p - (kh - 1) * d - 1) / s) + 1, ow = Math.floor((w + 2 * p - (kwd - 1) * d - 1) / s) + 1, K = c * kh * kwd, kp = (K + 22) & ~15; // ≥ K + 7 (decode/int8.ts)
       const x = new Uint8Array(c * h * w).map(() => Math.floor(rand() * 256)), z = 77;
       const px = kw.alloc(Math.ceil(x.length / 4) + 4), out = kw.alloc((oh * ow * kp) / 4 + 4);
       new Uint8Array(kw.k.memory.buffer, px, x.length).set(x);
