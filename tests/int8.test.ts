@@ -160,7 +160,7 @@ describe("int8 format", () => {
     assert.equal(dv.getFloat32(p, true), fr(0.02));
     assert.equal(dv.getUint32(p + 4, true), 17);
     for (let r = 0; r < 5; r++) assert.equal(dv.getFloat32(p + 16 + 4 * r, true), w.scales![r]);
-    for (let i = 0; i < 95; i++) assert.equal(fr(dv.getInt8(p + 36 + i) * w.scales![Math.floor(i / 19)]), w.data[i]);
+    for (let i = 0; i < 95; i++) assert.equal(fr(dv.getInt8(p + 36 + i) * w.scales![Math.floor(i / 19)]), w.data![i]);
     const g = readSlim(b), t = g.tensors.get("w")!;
     assert.equal(t.encoding, "int8");
     assert.deepEqual(t.data, w.data);
