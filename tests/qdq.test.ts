@@ -176,9 +176,9 @@ async function ortRun(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Pro
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i])); return m; };
 
 test("QDQ MLP: imported (f32) runs like onnxruntime-web; output steps of sy differ only where a requantization tie flips", async () => {
-  const bytes = buildModel(qdqMlp()), g = importOnnx(bytes);
+  const bytes = buildModel(qdqMlp()), g = importOnnx(bytes, { int8: false });
   assert.ok(g.batchDynamic);
-  const x = Float32Array.from(floats(4 * 8, 2)), want = (await ortRun(bytes, { x: new ort.Tensor("float32", x, [4, 8]) })).y;
+  const x = Float32Array.from(floats(4 * 8, 4)), want = (await ortRun(bytes, { x: new ort.Tensor("float32", x, [4, 8]) })).y;
   const got = (await Model.load(writeSlim(g))).run({ x: { data: x, shape: [4, 8] } }).y.data;
   const d = maxDiff(got, want), flips = Array.from(got).filter((v, i) => v !== want[i]).length;
   console.log(`  QDQ MLP f32 import vs ORT: max |diff| ${d} (${flips}/${got.length} outputs one step of 0.05 apart)`);
@@ -209,8 +209,8 @@ test("int8 folding: DQ'd int8 weights become int8 tensors with per-row scales; Q
   s8.initializers!.find((t) => t.name === "zh")!.dtype = "int8";
   const g8 = importOnnx(buildModel(s8), { int8: true });
   assert.deepEqual(g8.tensors.get(g8.nodes[1].inputs[1])!.inputQuant, { scale: Math.fround(0.015), zeroPoint: 124 });
-  // Without the option (default until the int8 layout is written) the same graph stays f32.
-  const f = importOnnx(buildModel(qdqMlp()));
+  // With int8: false the same graph stays f32.
+  const f = importOnnx(buildModel(qdqMlp()), { int8: false });
   assert.ok([...f.tensors.values()].every((t) => t.encoding !== "int8" && !t.inputQuant));
 });
 
@@ -242,7 +242,7 @@ test("export → import round trip of the folded graph: same int8 tags, scales, 
       assert.deepEqual(Array.from(tb.data!), Array.from(ta.data!));
     }
   }
-  const x = Float32Array.from(floats(3 * 8, 2)), feeds = { x: new ort.Tensor("float32", x, [3, 8]) };
+  const x = Float32Array.from(floats(3 * 8, 4)), feeds = { x: new ort.Tensor("float32", x, [3, 8]) };
   const want = (await ortRun(bytes, feeds)).y, got = (await ortRun(exported, feeds)).y;
   assert.deepEqual(Array.from(got), Array.from(want));
 });
@@ -308,4 +308,48 @@ test("unsupported quantization variants say what they are", () => {
   assert.throws(() => importOnnx(buildModel({
     opset: 13, inputs: [{ name: "x", shape: [4], dtype: "int8" }], outputs: ["y"], nodes: [{ op: "Relu", inputs: ["x"], outputs: ["y"] }],
   })), (e: unknown) => e instanceof UnsupportedError && /element type INT8/.test(e.message));
+});
+
+test("folded int8 graph (qs8 Gemm with inputQuant) in the runtime vs onnxruntime-web on the same QDQ model, SIMD and scalar", async () => {
+  const bytes = buildModel(qdqMlp()), g = importOnnx(bytes, { int8: true });
+  assert.equal(g.nodes.filter((n) => g.tensors.get(n.inputs[1])?.encoding === "int8").length, 2);
+  const x = Float32Array.from(floats(16 * 8, 4)), want = (await ortRun(bytes, { x: new ort.Tensor("float32", x, [16, 8]) })).y;
+  const slim = writeSlim(g);
+  for (const simd of [true, false]) {
+    const got = (await Model.load(slim, { simd })).run({ x: { data: x, shape: [16, 8] } }).y.data;
+    const d = maxDiff(got, want), flips = Array.from(got).filter((v, i) => v !== want[i]).length;
+    console.log(`  folded int8 (simd=${simd}) vs ORT: max |diff| ${d}, ${flips}/${got.length} outputs one step (0.05) apart`);
+    assert.ok(d <= 0.05 + 1e-6 && flips <= 4, `max diff ${d}, ${flips} differing`);
+  }
+  const f32 = writeSlim(importOnnx(bytes, { int8: false }));
+  console.log(`  file size: int8 ${slim.length} B, f32 ${f32.length} B`);
+  assert.ok(slim.length < f32.length);
+});
+
+test("folded QLinearConv (constant W, int32 bias, u8 pair in front) runs int8 in the runtime like onnxruntime-web", async () => {
+  const spec: ModelSpec = {
+    opset: 13, inputs: [{ name: "x", shape: [2, 3, 6, 6] }], outputs: ["y"],
+    initializers: [
+      { name: "sx", dims: [], data: [0.03] }, { name: "zx", dims: [], data: [100], dtype: "uint8" },
+      { name: "w", dims: [4, 3, 3, 3], data: ints(108, -127, 127), dtype: "int8" }, { name: "sw", dims: [4], data: [0.01, 0.02, 0.005, 0.013] },
+      { name: "zw", dims: [4], data: [0, 0, 0, 0], dtype: "int8" }, { name: "sy", dims: [], data: [0.05] }, { name: "zy", dims: [], data: [128], dtype: "uint8" },
+      { name: "b", dims: [4], data: [100, -2000, 35, 7], dtype: "int32" },
+    ],
+    nodes: [
+      { op: "QuantizeLinear", inputs: ["x", "sx", "zx"], outputs: ["xq"] },
+      { op: "DequantizeLinear", inputs: ["xq", "sx", "zx"], outputs: ["xd"] },
+      { op: "QuantizeLinear", inputs: ["xd", "sx", "zx"], outputs: ["xq2"] },
+      { op: "QLinearConv", inputs: ["xq2", "sx", "zx", "w", "sw", "zw", "sy", "zy", "b"], outputs: ["yq"], attrs: { pads: [1, 1, 1, 1] } },
+      { op: "DequantizeLinear", inputs: ["yq", "sy", "zy"], outputs: ["y"] },
+    ],
+  };
+  const bytes = buildModel(spec), g = importOnnx(bytes, { int8: true });
+  const conv = g.nodes.find((n) => n.op === "Conv")!;
+  assert.equal(g.tensors.get(conv.inputs[1])!.encoding, "int8");
+  assert.deepEqual(g.tensors.get(conv.inputs[1])!.inputQuant, { scale: Math.fround(0.03), zeroPoint: 100 });
+  const x = Float32Array.from(floats(2 * 3 * 36, 4)), want = (await ortRun(bytes, { x: new ort.Tensor("float32", x, [2, 3, 6, 6]) })).y;
+  const got = (await Model.load(writeSlim(g))).run({ x: { data: x, shape: [2, 3, 6, 6] } }).y.data;
+  const d = maxDiff(got, want), flips = Array.from(got).filter((v, i) => v !== want[i]).length;
+  console.log(`  folded QLinearConv int8 vs ORT: max |diff| ${d}, ${flips}/${got.length} outputs one step (0.05) apart`);
+  assert.ok(d <= 0.05 + 1e-6 && flips <= 3, `max diff ${d}, ${flips} differing`);
 });

@@ -25,7 +25,7 @@ export interface OnnxImportOptions {
   fold?: boolean;
   /** Keep DequantizeLinear'd int8 Gemm/Conv weights as int8 tensors and fold the QuantizeLinear→
    *  DequantizeLinear pairs on their inputs into `inputQuant` (src/passes/fold-qdq.ts). Default
-   *  false until the int8 layout can be written; false: the same model in f32 (dequantized). */
+   *  true; false: the same model with dequantized f32 weights. */
   int8?: boolean;
 }
 
@@ -446,7 +446,7 @@ export function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Gra
     g.batchDynamic = !!g2 && sameUpToBatch(g, g2) && mixesBatch(g) === undefined;
   }
   if (opts.fold !== false) fold(g);
-  foldQdq(g, opts.int8 ?? false);
+  foldQdq(g, opts.int8 ?? true);
   checkGraph(g);
   return g;
 }
