@@ -34,7 +34,7 @@ export function findTests(folder: string): string[] {
     .filter((d) => existsSync(join(d, "model.onnx")));
 }
 
-function readTensor(path: string): { name: string; data: Float32Array; shape: number[] } {
+function readTensor(path: string): { name: string; data: Float32Array; shape: number[]; int: boolean } {
   let proto: onnx.onnx.TensorProto;
   try {
     proto = onnx.onnx.TensorProto.decode(readBytes(path));
@@ -42,7 +42,7 @@ function readTensor(path: string): { name: string; data: Float32Array; shape: nu
     throw new UnsupportedError(`${path}: not a TensorProto (${(e as Error).message}); only tensor test data is supported`);
   }
   const t = decodeTensor(proto, path);
-  return { name: proto.name ?? "", data: Float32Array.from(t.data), shape: t.shape };
+  return { name: proto.name ?? "", data: Float32Array.from(t.data), shape: t.shape, int: t.dtype === "int" };
 }
 
 const pbFiles = (dir: string, prefix: string): string[] =>
@@ -54,16 +54,18 @@ const pbFiles = (dir: string, prefix: string): string[] =>
 const close = (got: number, want: number): boolean =>
   Number.isNaN(want) ? Number.isNaN(got) : got === want || Math.abs(got - want) <= ATOL + RTOL * Math.abs(want);
 
-type Value = { data: Float32Array; shape: number[] };
+type Value = { data: Float32Array; shape: number[]; int?: boolean };
 
-/** Compares one output: the largest finite error, and a description of the worst mismatch if any. */
+/** Compares one output: the largest finite error, and a description of the worst mismatch if any.
+ *  Integer outputs (uint8/int8 of QuantizeLinear, QLinear*, int32 of *Integer, held in f32 by
+ *  slimnet) must be equal exactly: requantized ones too, as ONNX's f32 formula is what we run. */
 function compare(name: string, got: Value, want: Value): { maxErr: number; bad?: string } {
   if (got.shape.join(",") !== want.shape.join(",")) return { maxErr: Infinity, bad: `output "${name}": shape [${got.shape}] expected [${want.shape}]` };
   let maxErr = 0;
   let worst = -1;
   for (let i = 0; i < want.data.length; i++) {
     const err = Math.abs(got.data[i] - want.data[i]);
-    if (close(got.data[i], want.data[i])) {
+    if (want.int ? got.data[i] === want.data[i] : close(got.data[i], want.data[i])) {
       if (err > maxErr) maxErr = err;
     } else if (worst < 0 || !(Math.abs(got.data[worst] - want.data[worst]) >= err)) {
       worst = i;
