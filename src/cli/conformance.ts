@@ -34,7 +34,7 @@ export function findTests(folder: string): string[] {
     .filter((d) => existsSync(join(d, "model.onnx")));
 }
 
-function readTensor(path: string): { name: string; data: Float32Array; shape: number[] } {
+function readTensor(path: string): { name: string; data: Float32Array; shape: number[]; int: boolean } {
   let proto: onnx.onnx.TensorProto;
   try {
     proto = onnx.onnx.TensorProto.decode(readBytes(path));
@@ -42,7 +42,7 @@ function readTensor(path: string): { name: string; data: Float32Array; shape: nu
     throw new UnsupportedError(`${path}: not a TensorProto (${(e as Error).message}); only tensor test data is supported`);
   }
   const t = decodeTensor(proto, path);
-  return { name: proto.name ?? "", data: Float32Array.from(t.data), shape: t.shape };
+  return { name: proto.name ?? "", data: Float32Array.from(t.data), shape: t.shape, int: t.dtype === "int" };
 }
 
 const pbFiles = (dir: string, prefix: string): string[] =>
@@ -54,16 +54,18 @@ const pbFiles = (dir: string, prefix: string): string[] =>
 const close = (got: number, want: number): boolean =>
   Number.isNaN(want) ? Number.isNaN(got) : got === want || Math.abs(got - want) <= ATOL + RTOL * Math.abs(want);
 
-type Value = { data: Float32Array; shape: number[] };
+type Value = { data: Float32Array; shape: number[]; int?: boolean };
 
-/** Compares one output: the largest finite error, and a description of the worst mismatch if any. */
+/** Compares one output: the largest finite error, and a description of the worst mismatch if any.
+ *  Integer outputs (uint8/int8 of QuantizeLinear, QLinear*, int32 of *Integer, held in f32 by
+ *  slimnet) must be equal exactly: requantized ones too, as ONNX's f32 formula is what we run. */
 function compare(name: string, got: Value, want: Value): { maxErr: number; bad?: string } {
   if (got.shape.join(",") !== want.shape.join(",")) return { maxErr: Infinity, bad: `output "${name}": shape [${got.shape}] expected [${want.shape}]` };
   let maxErr = 0;
   let worst = -1;
   for (let i = 0; i < want.data.length; i++) {
     const err = Math.abs(got.data[i] - want.data[i]);
-    if (close(got.data[i], want.data[i])) {
+    if (want.int ? got.data[i] === want.data[i] : close(got.data[i], want.data[i])) {
       if (err > maxErr) maxErr = err;
     } else if (worst < 0 || !(Math.abs(got.data[worst] - want.data[worst]) >= err)) {
       worst = i;
@@ -73,14 +75,43 @@ function compare(name: string, got: Value, want: Value): { maxErr: number; bad?:
   return { maxErr, bad: `output "${name}"[${worst}] = ${got.data[worst]}, expected ${want.data[worst]}` };
 }
 
+/** Inputs that ops take as quantization parameters (scale, zero point; QLinearConv's bias). */
+const PARAM_INPUTS: Record<string, number[]> = {
+  QuantizeLinear: [1, 2], DequantizeLinear: [1, 2], QLinearMatMul: [1, 2, 4, 5, 6, 7],
+  QLinearConv: [1, 2, 4, 5, 6, 7, 8], MatMulInteger: [2, 3], ConvInteger: [2, 3],
+};
+
+/**
+ * slimnet needs quantization parameters as constants (docs/FORMAT.md §4.1 ops 30/31), as the
+ * QDQ models exporters write have them; the backend tests feed them as graph inputs. Such inputs
+ * become initializers holding the test data (the same in every data set, else unsupported).
+ */
+function bindQuantParams(dir: string, sets: string[]): { bytes: Uint8Array; bound: Set<string> } {
+  const bytes = readBytes(join(dir, "model.onnx")), m = onnx.onnx.ModelProto.decode(bytes), g = m.graph!;
+  const inits = new Set((g.initializer ?? []).map((t) => t.name));
+  const inputs = (g.input ?? []).map((v) => v.name!).filter((n) => !inits.has(n));
+  const bound = new Set<string>();
+  for (const n of g.node ?? []) for (const i of PARAM_INPUTS[n.opType ?? ""] ?? []) if (inputs.includes(n.input?.[i] ?? "")) bound.add(n.input![i]);
+  if (bound.size === 0) return { bytes, bound };
+  for (const name of bound) {
+    const k = inputs.indexOf(name);
+    const protos = sets.map((set) => onnx.onnx.TensorProto.decode(readBytes(pbFiles(join(dir, set), "input_")[k])));
+    const enc = protos.map((p) => Buffer.from(onnx.onnx.TensorProto.encode(p).finish()).toString("hex"));
+    if (enc.some((e) => e !== enc[0])) throw new UnsupportedError(`input "${name}" is a quantization parameter that varies between data sets; slimnet needs it constant`);
+    g.initializer = [...(g.initializer ?? []), { ...protos[0], name }];
+  }
+  return { bytes: onnx.onnx.ModelProto.encode(m).finish(), bound };
+}
+
 export async function runCase(dir: string): Promise<CaseResult> {
   const name = dir.split(/[\\/]/).pop()!;
   try {
-    const model = await Model.load(convertOnnx(readBytes(join(dir, "model.onnx"))));
     const sets = readdirSync(dir).filter((d) => d.startsWith("test_data_set_")).sort();
+    const { bytes, bound } = bindQuantParams(dir, sets);
+    const model = await Model.load(convertOnnx(bytes));
     let worst = 0;
     for (const set of sets) {
-      const inputs = pbFiles(join(dir, set), "input_").map(readTensor);
+      const inputs = pbFiles(join(dir, set), "input_").map(readTensor).filter((t) => !bound.has(t.name));
       const outputs = pbFiles(join(dir, set), "output_").map(readTensor);
       const feeds: Record<string, Feed> = {};
       inputs.forEach((t, i) => {

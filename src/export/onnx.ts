@@ -5,6 +5,7 @@ import onnx from "onnx-proto";
 import type { Graph, Node } from "../ir/graph.js";
 import { inferShapes } from "../ir/analysis.js";
 import { ACT_CODE } from "../ir/ops.js";
+import { quantExport } from "./onnx-quant.js";
 
 const P = onnx.onnx;
 const AT = P.AttributeProto.AttributeType;
@@ -48,8 +49,11 @@ export function exportOnnx(g: Graph): Uint8Array {
     else add("LeakyRelu", [mid], [out], [flt("alpha", n.attrs.actA as number)]);
   };
 
-  for (const [name, t] of g.tensors) if (t.data) inits.push(floatTensor(name, t.shape, t.data));
+  const quant = quantExport(g, { add, fresh, inits });
+  for (const [name, t] of g.tensors) if (t.data && !quant.skip.has(name)) inits.push(floatTensor(name, t.shape, t.data));
+  quant.weights();
   for (const n of g.nodes) {
+    if (quant.node(n)) continue;
     const a = n.attrs as Record<string, any>, [x] = n.inputs, y = n.outputs[0], xs = shapes.get(x)!;
     const win = (): Attr[] => [
       ints("kernel_shape", [a.kh, a.kw]), ints("strides", [a.sh, a.sw]),
@@ -57,8 +61,8 @@ export function exportOnnx(g: Graph): Uint8Array {
       ...(a.dh !== 1 || a.dw !== 1 ? [ints("dilations", [a.dh, a.dw])] : []),
     ];
     switch (n.op) {
-      case "Gemm": withAct(n, (o) => add("Gemm", n.inputs, [o], [int("transB", 1)], n.name)); break;
-      case "Conv": withAct(n, (o) => add("Conv", n.inputs, [o], [...win(), int("group", a.group)], n.name)); break;
+      case "Gemm": withAct(n, (o) => add("Gemm", quant.inputsOf(n), [o], [int("transB", 1)], n.name)); break;
+      case "Conv": withAct(n, (o) => add("Conv", quant.inputsOf(n), [o], [...win(), int("group", a.group)], n.name)); break;
       case "MaxPool": add("MaxPool", [x], [y], win(), n.name); break;
       case "AveragePool":
         if (a.dh !== 1 || a.dw !== 1) opset = Math.max(opset, 19);
@@ -109,7 +113,7 @@ export function exportOnnx(g: Graph): Uint8Array {
   const dims = (s: number[]): onnx.onnx.TensorShapeProto.IDimension[] =>
     s.map((d, i) => (i === 0 && g.batchDynamic ? { dimParam: "N" } : { dimValue: d }));
   const value = (name: string): onnx.onnx.IValueInfoProto => ({
-    name, type: { tensorType: { elemType: P.TensorProto.DataType.FLOAT, shape: { dim: dims(shapes.get(name)!) } } },
+    name, type: { tensorType: { elemType: quant.elem.get(name) ?? P.TensorProto.DataType.FLOAT, shape: { dim: dims(shapes.get(name)!) } } },
   });
   const model: onnx.onnx.IModelProto = {
     irVersion: 8, producerName: "slimnet", opsetImport: [{ domain: "", version: opset }],
