@@ -12,11 +12,12 @@ import { evaluate } from "./commands/eval.js";
 import { inspect } from "./commands/inspect.js";
 import { prune } from "./commands/prune.js";
 import { pruneNeurons } from "./commands/prune-neurons.js";
+import { quantize } from "./commands/quantize.js";
 import { report } from "./commands/report.js";
 import { run } from "./commands/run.js";
 import { train } from "./commands/train.js";
 
-const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate, report, train, prune, pruneNeurons, cluster, binarize, compress, demo];
+const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate, report, train, prune, pruneNeurons, cluster, binarize, quantize, compress, demo];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
