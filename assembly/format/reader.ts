@@ -4,6 +4,8 @@
 import { setTables, setStrs, setError, say } from "../graph";
 import { csrKept, csrDecode, csrBadColumn, unpackBits, HEAD } from "../decode/csr";
 import { huffDecode, hErr, hAt, hA, hB } from "../decode/huffman";
+import { readF16 } from "../decode/f16";
+import { readInt8 } from "../decode/int8";
 import { GEMV_SPARSE_MAX } from "../ops/gemm";
 import { SPMM_SPARSE_MAX } from "../ops/conv";
 import { heapAlloc } from "../memory";
@@ -60,12 +62,15 @@ let secOff: u32 = 0;
 let secLen: u32 = 0;
 
 /** Records "<place> at offset 0x…: " + template `t` filled from a..f (graph.ts `say`). */
-function bad(at: u64, t: usize, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): bool {
+export function bad(at: u64, t: usize, a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0, e: u32 = 0, f: u32 = 0): bool {
   if (curKind) setError("section \"%k\" at offset %x: ", curKind, <u32>at);
   else setError("header at offset %x: ", <u32>at);
   say(t, a, b, c, d, e, f);
   return false;
 }
+
+/** For decode/*.ts: the place of the next `bad` is section WGTS (true) or TENS. */
+export function inSection(wgts: bool): void { curKind = wgts ? WGTS : TENS; }
 
 /** Section table entry address of `kind` (0 when absent). */
 function findSection(table: usize, count: u32, k: u32): usize {
@@ -184,7 +189,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
     if (dtype != 1) return bad(at + 5, "tensor %d dtype expected 1 (f32), got %d", t, dtype);
     if (rank > 6) return bad(at + 6, "tensor %d rank %d exceeds 6", t, rank);
     if (kind == 0 && enc != 0) return bad(at + 7, "tensor %d is an activation with encoding expected 0, got %d", t, enc);
-    if ((enc < 3 || enc > 5) && enc && enc <= 6) return bad(at + 7, "tensor %d: encoding %d is not supported by this runtime (version 1)", t, enc);
+    if (enc == 6) return bad(at + 7, "tensor %d: encoding %d is not supported by this runtime (version 1)", t, enc);
     if (enc > 6) return bad(at + 7, "tensor %d encoding %d is unknown", t, enc);
     let elems: u64 = 1;
     for (let i: u32 = 0; i < 6; i++) {
@@ -210,6 +215,11 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
     if (enc == 0 && load<u32>(r + 40)) return bad(at + 40, "tensor %d param expected 0 for f32, got %d", t, load<u32>(r + 40));
     if (load<u32>(r + 44)) return bad(at + 44, "tensor %d reserved field expected 0, got %d", t, load<u32>(r + 44));
     if (enc >= 3 && enc <= 5 && !readCoded(t, r, at, base + wOff + off, blen, <u32>elems, enc)) return false;
+    if (enc == 1 || enc == 2) {
+      const d = enc == 1 ? readF16(t, r, at, base + wOff + off, <u32>elems) : readInt8(t, r, at, base + wOff + off, <u64>wOff + off, <u32>elems);
+      if (!d) return false;
+      store<usize>((enc == 1 ? rData : rSparse) + (<usize>t << alignof<usize>()), d);
+    }
   }
 
   // GRPH: parsed before NODE so node inputs can be checked against graph inputs.

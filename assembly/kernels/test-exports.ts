@@ -43,3 +43,9 @@ export { x1SignGemv as refX1SignGemv } from "./reference/x1-sign-gemv";
 
 /** First free byte (16-aligned): callers lay their buffers out from here. */
 export function heapBase(): usize { return (__heap_base + 15) & ~15; }
+export { f32Qu8Vcvt, f32Qu8Params } from "./f32-qu8-vcvt";
+export { qs8Gemv } from "./qs8-gemv";
+export { qs8Gemm } from "./qs8-gemm";
+export { x8Im2col } from "./x8-im2col";
+export { f32Qu8Vcvt as refQu8Vcvt, f32Qu8Params as refQu8Params } from "./reference/f32-qu8-vcvt";
+export { qs8Gemv as refQs8Gemv, qs8Gemm as refQs8Gemm } from "./reference/qs8-gemm";

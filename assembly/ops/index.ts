@@ -1,6 +1,6 @@
 // Dispatch by opcode (docs/FORMAT.md §4.1) to each op family's prepare/run, plus MAC counts.
 import * as OP from "./opcodes";
-import { nOpcode, nIn, nInCount, nOut, nAttrI, tDim, tRank, tSize, tIsCsr, fail } from "../graph";
+import { nOpcode, nIn, nInCount, nOut, nAttrI, tDim, tRank, tSize, tIsCsr, tEncoding, gTens, fail } from "../graph";
 import { prepareGemm, runGemm } from "./gemm";
 import { prepareMatMul, runMatMul } from "./matmul";
 import { prepareConv, runConv } from "./conv";
@@ -24,6 +24,10 @@ export function prepareNode(n: u32): bool {
   for (let i = 0; i < nInCount(n); i++) {
     if (tIsCsr(nIn(n, i)) && !(i == 1 && (op == OP.OP_GEMM || op == OP.OP_CONV))) {
       return fail("input %d is CSR-encoded; only Gemm and Conv weights may be sparse", i);
+    }
+    const e = tEncoding(nIn(n, i));
+    if ((e == 2 || e == 6) && !(i == 1 && (op == OP.OP_GEMM || op == OP.OP_CONV))) {
+      return fail(e == 2 ? "input %d \"%s\" is int8; only Gemm and Conv read it as W" : "input %d \"%s\" is binary; only Gemm and Conv read it as W", i, load<u32>(gTens + <usize>nIn(n, i) * 48));
     }
   }
   switch (op) {

@@ -24,6 +24,10 @@ export function toGraph(file: SlimFile, bytes: Uint8Array): Graph {
       }
       t.data = new Float32Array(words.buffer);
       t.encoding = ENCODINGS[r.encoding];
+      if (r.int8) {
+        t.scales = r.int8.scales;
+        if (r.int8.xScale) t.inputQuant = { scale: r.int8.xScale, zeroPoint: r.int8.xZero };
+      }
       // The smallest candidate set holding the stored layout (docs/FORMAT.md §3.5).
       if (r.encoding >= 3 && r.param >>> 8) {
         t.indexBits = (r.param >> 8) & 15;

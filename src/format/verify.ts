@@ -9,6 +9,8 @@ import { crc32 } from "./crc32.js";
 import { liveRanges, rangesIntersect } from "../plan/arena.js";
 import { decodeCsr } from "./csr.js";
 import { decodeCoded, ENC_CSR, type Storage } from "./codebook.js";
+import { decodeF16 } from "./f16.js";
+import { decodeInt8, type Int8Decoded } from "./int8.js";
 
 export const MAGIC = [0x53, 0x4c, 0x49, 0x4d] as const; // "SLIM"
 export const VERSION = 1;
@@ -68,6 +70,8 @@ export interface TensorRecord {
   /** Tags 3–5: the decoded dense f32 bit patterns and what inspect shows of the layout. */
   dense?: Uint32Array;
   storage?: Storage;
+  /** Tag 2: scales and input quantization (docs/FORMAT.md §3.7). */
+  int8?: Int8Decoded;
 }
 export interface NodeRecord {
   name: string;
@@ -191,7 +195,7 @@ export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFil
     if (rank > MAX_RANK) fail(TS, r + 6, `${what}: rank ${rank} is above ${MAX_RANK}`);
     if (kind === KIND_ACTIVATION && encoding !== 0) fail(TS, r + 7, `${what}: an activation has encoding ${encoding}, expected 0 (f32)`);
     if (encoding >= ENCODINGS.length) fail(TS, r + 7, `${what}: unknown encoding tag ${encoding}`);
-    if (encoding !== ENC_F32 && (encoding < ENC_CSR || encoding > 5))
+    if (encoding > 5)
       fail(TS, r + 7, `${what}: encoding ${encoding} (${ENCODINGS[encoding]}) is not supported by this runtime (version ${VERSION})`);
     const dims: number[] = [];
     let elements = 1;
@@ -218,7 +222,7 @@ export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFil
     }
     if (encoding === ENC_F32 && param !== 0) fail(TS, r + 40, `${what}: param ${fmt(param)}, expected 0 for f32`);
     if (u32(r + 44) !== 0) fail(TS, r + 44, `${what}: reserved word is ${fmt(u32(r + 44))}, expected 0`);
-    let dense: Uint32Array | undefined, storage: Storage | undefined;
+    let dense: Uint32Array | undefined, storage: Storage | undefined, int8: Int8Decoded | undefined;
     const bad = (s: "TENS" | "WGTS", at: number, msg: string) => fail(`section "${s}"`, at, msg);
     const at = sec("WGTS").offset + offset;
     if (encoding === ENC_CSR && param >>> 8 === 0) {
@@ -229,8 +233,12 @@ export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFil
       storage = { nnz: dv.getUint32(at, true), gapBits: param };
     } else if (encoding >= ENC_CSR) {
       ({ dense, storage } = decodeCoded(bytes, at, { tag: encoding, param, dims, elements, byteLength, rankAt: r + 6, lengthAt: r + 36, paramAt: r + 40 }, what, bad));
+    } else if (encoding === 1 || encoding === 2) {
+      const rec = { dims, param, elements, byteLength, rankAt: r + 6, lengthAt: r + 36, paramAt: r + 40 };
+      if (encoding === 1) dense = decodeF16(dv, at, rec, what, bad);
+      else ({ dense } = int8 = decodeInt8(dv, at, rec, what, bad));
     }
-    tensors.push({ name, kind, encoding, dims, offset, byteLength, param, dense, storage });
+    tensors.push({ name, kind, encoding, dims, offset, byteLength, param, dense, storage, int8 });
   }
   const tensorAt = (id: number) => `tensor ${id} ${JSON.stringify(tensors[id].name)}`;
   const isActivation = (id: number) => tensors[id].kind === KIND_ACTIVATION;
@@ -303,6 +311,11 @@ export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFil
     for (const [i, id] of nodeInputs.entries()) {
       if (isActivation(id) && !graphInput[id] && writer[id] < 0)
         fail(NS, ioAt + 4 * i, `${what}: input ${tensorAt(id)} is read before any node writes it (cycle or wrong order)`);
+    }
+    for (const [i, id] of nodeInputs.entries()) {
+      const e = tensors[id].encoding;
+      if ((e === 2 || e === 6) && !(i === 1 && (op === "Gemm" || op === "Conv")))
+        fail(NS, ioAt + 4 * i, `${what}: input ${i} ${JSON.stringify(tensors[id].name)} is ${ENCODINGS[e]}; only Gemm and Conv read it as W`);
     }
     for (const id of nodeOutputs) writer[id] = k;
     const words = new Int32Array(nAttr);

@@ -6,7 +6,9 @@ import { OPS } from "../ir/ops.js";
 import { SlimnetError, UnsupportedError } from "../runtime/errors.js";
 import { align16, planArena, type PlanOptions } from "../plan/arena.js";
 import { crc32 } from "./crc32.js";
-import { chooseLayout } from "./codebook.js";
+import { chooseLayout, type Layout } from "./codebook.js";
+import { encodeF16 } from "./f16.js";
+import { encodeInt8 } from "./int8.js";
 import {
   DTYPE_F32, ENC_F32, ENTRY_BYTES, FLAG_BATCH_DYNAMIC, HEADER_BYTES, KIND_ACTIVATION, KIND_CONSTANT, MAGIC,
   MAX_RANK, PLAN_BYTES, VERSION, type SectionKind,
@@ -127,10 +129,12 @@ export function writeSlim(graph: Graph, options: WriteOptions = {}): Uint8Array 
     tens.u8(DTYPE_F32);
     tens.u8(t.shape.length);
     if (t.data) {
-      if (!options.training && (t.encoding === "f16" || t.encoding === "int8" || t.encoding === "binary"))
+      if (!options.training && t.encoding === "binary")
         throw new UnsupportedError(`${what}: encoding ${t.encoding} cannot be written by format version ${VERSION} (f32, csr, codebook or huffman)`);
       if (t.data.length !== elements) throw new SlimnetError(`${what}: ${t.data.length} values for shape [${t.shape}]`);
-      const layout = t.encoding && t.encoding !== "f32" && !options.training ? chooseLayout(t, csrBits) : undefined;
+      const fixed = options.training ? undefined : t.encoding === "f16" ? 1 : t.encoding === "int8" ? 2 : undefined;
+      const layout: Layout | undefined = fixed ? { tag: fixed, param: 0, bytes: fixed === 1 ? encodeF16(t.data) : encodeInt8(t) }
+        : t.encoding && t.encoding !== "f32" && !options.training ? chooseLayout(t, csrBits) : undefined;
       const coded = layout && layout.tag ? layout : undefined;
       tens.u8(coded ? coded.tag : ENC_F32);
       for (let a = 0; a < MAX_RANK; a++) tens.u32(t.shape[a] ?? 0);
