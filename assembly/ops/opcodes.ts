@@ -28,11 +28,13 @@ export const OP_PAD: u32 = 26;
 export const OP_BATCHNORM: u32 = 27;
 export const OP_DROPOUT: u32 = 28;
 export const OP_BINARYSIGN: u32 = 29;
-export const OP_LAST: u32 = 29;
+export const OP_QUANTIZELINEAR: u32 = 30;
+export const OP_DEQUANTIZELINEAR: u32 = 31;
+export const OP_LAST: u32 = 31;
 
 /** Op name for messages (graph.ts say's %o): its UTF-8 entry in the list, ended by "|" or NUL. */
 export function opName(code: u32): usize {
-  return item("?|Gemm|MatMul|Conv|MaxPool|AveragePool|GlobalAveragePool|GlobalMaxPool|ChannelAffine|Relu|LeakyRelu|PRelu|Clip|Sigmoid|Tanh|HardSigmoid|HardSwish|Softmax|LogSoftmax|Add|Sub|Mul|Div|Concat|Reshape|Transpose|Pad|BatchNormalization|Dropout|BinarySign",
+  return item("?|Gemm|MatMul|Conv|MaxPool|AveragePool|GlobalAveragePool|GlobalMaxPool|ChannelAffine|Relu|LeakyRelu|PRelu|Clip|Sigmoid|Tanh|HardSigmoid|HardSwish|Softmax|LogSoftmax|Add|Sub|Mul|Div|Concat|Reshape|Transpose|Pad|BatchNormalization|Dropout|BinarySign|QuantizeLinear|DequantizeLinear",
     code <= OP_LAST ? code : 0);
 }
 /** Entry k of a "|"-separated list (a literal made UTF-8 by assembly/transform/utf8-templates.mjs). */
@@ -44,7 +46,7 @@ function item(list: usize, k: u32): usize {
 /** Input count range and attribute count rule per opcode (docs/FORMAT.md §4.1).
  *  attrs < 0 means "at least -attrs - 1 plus a list": Transpose rank, Pad 2·rank. */
 export function opMinIn(code: u32): i32 {
-  return code == OP_BATCHNORM ? 5 : code == OP_GEMM || code == OP_CONV || code == OP_CHANNELAFFINE ? 3
+  return code == OP_BATCHNORM ? 5 : code == OP_GEMM || code == OP_QUANTIZELINEAR || code == OP_DEQUANTIZELINEAR || code == OP_CONV || code == OP_CHANNELAFFINE ? 3
     : code == OP_MATMUL || code == OP_PRELU || (code >= OP_ADD && code <= OP_DIV) ? 2 : 1;
 }
 export function opMaxIn(code: u32): i32 {
@@ -55,8 +57,9 @@ export function opAttrs(code: u32): i32 {
   if (code == OP_GEMM) return 3;
   if (code == OP_CONV) return 14;
   if (code == OP_MAXPOOL) return 10;
+  if (code == OP_QUANTIZELINEAR) return 3;
   if (code == OP_AVERAGEPOOL) return 11;
-  if (code == OP_LEAKYRELU || code == OP_CONCAT) return 1;
+  if (code == OP_LEAKYRELU || code == OP_CONCAT || code == OP_DEQUANTIZELINEAR) return 1;
   if (code == OP_CLIP || code == OP_HARDSIGMOID || code == OP_SOFTMAX || code == OP_LOGSOFTMAX) return 2;
   if (code == OP_BATCHNORM || code == OP_DROPOUT) return 2;
   if (code == OP_TRANSPOSE || code == OP_PAD) return -1;

@@ -73,14 +73,43 @@ function compare(name: string, got: Value, want: Value): { maxErr: number; bad?:
   return { maxErr, bad: `output "${name}"[${worst}] = ${got.data[worst]}, expected ${want.data[worst]}` };
 }
 
+/** Inputs that ops take as quantization parameters (scale, zero point; QLinearConv's bias). */
+const PARAM_INPUTS: Record<string, number[]> = {
+  QuantizeLinear: [1, 2], DequantizeLinear: [1, 2], QLinearMatMul: [1, 2, 4, 5, 6, 7],
+  QLinearConv: [1, 2, 4, 5, 6, 7, 8], MatMulInteger: [2, 3], ConvInteger: [2, 3],
+};
+
+/**
+ * slimnet needs quantization parameters as constants (docs/FORMAT.md §4.1 ops 30/31), as the
+ * QDQ models exporters write have them; the backend tests feed them as graph inputs. Such inputs
+ * become initializers holding the test data (the same in every data set, else unsupported).
+ */
+function bindQuantParams(dir: string, sets: string[]): { bytes: Uint8Array; bound: Set<string> } {
+  const bytes = readBytes(join(dir, "model.onnx")), m = onnx.onnx.ModelProto.decode(bytes), g = m.graph!;
+  const inits = new Set((g.initializer ?? []).map((t) => t.name));
+  const inputs = (g.input ?? []).map((v) => v.name!).filter((n) => !inits.has(n));
+  const bound = new Set<string>();
+  for (const n of g.node ?? []) for (const i of PARAM_INPUTS[n.opType ?? ""] ?? []) if (inputs.includes(n.input?.[i] ?? "")) bound.add(n.input![i]);
+  if (bound.size === 0) return { bytes, bound };
+  for (const name of bound) {
+    const k = inputs.indexOf(name);
+    const protos = sets.map((set) => onnx.onnx.TensorProto.decode(readBytes(pbFiles(join(dir, set), "input_")[k])));
+    const enc = protos.map((p) => Buffer.from(onnx.onnx.TensorProto.encode(p).finish()).toString("hex"));
+    if (enc.some((e) => e !== enc[0])) throw new UnsupportedError(`input "${name}" is a quantization parameter that varies between data sets; slimnet needs it constant`);
+    g.initializer = [...(g.initializer ?? []), { ...protos[0], name }];
+  }
+  return { bytes: onnx.onnx.ModelProto.encode(m).finish(), bound };
+}
+
 export async function runCase(dir: string): Promise<CaseResult> {
   const name = dir.split(/[\\/]/).pop()!;
   try {
-    const model = await Model.load(convertOnnx(readBytes(join(dir, "model.onnx"))));
     const sets = readdirSync(dir).filter((d) => d.startsWith("test_data_set_")).sort();
+    const { bytes, bound } = bindQuantParams(dir, sets);
+    const model = await Model.load(convertOnnx(bytes));
     let worst = 0;
     for (const set of sets) {
-      const inputs = pbFiles(join(dir, set), "input_").map(readTensor);
+      const inputs = pbFiles(join(dir, set), "input_").map(readTensor).filter((t) => !bound.has(t.name));
       const outputs = pbFiles(join(dir, set), "output_").map(readTensor);
       const feeds: Record<string, Feed> = {};
       inputs.forEach((t, i) => {

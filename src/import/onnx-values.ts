@@ -12,6 +12,20 @@ export interface Const {
   dtype: "float" | "int" | "bool";
   shape: number[];
   data: Float32Array | Float64Array;
+  /** ONNX element type when decoded from a TensorProto (QuantizeLinear/DequantizeLinear need it). */
+  elemType?: number;
+  /** Set by a folded DequantizeLinear of a constant: the integers it came from (src/import/onnx-quant.ts). */
+  quant?: QuantSource;
+}
+
+/** data = (q − zeroPoint)·scale along `axis` (scale/zeroPoint of 1 element: per tensor), for this `shape`. */
+export interface QuantSource {
+  q: Float64Array;
+  scale: Float32Array;
+  zeroPoint: Float64Array;
+  axis: number;
+  elemType: number;
+  shape: number[];
 }
 
 export const toNum = (v: number | Long | null | undefined): number =>
@@ -75,7 +89,7 @@ export function decodeTensor(t: onnx.onnx.ITensorProto, where: string): Const {
   else if (type === DT.FLOAT16) vals = (t.int32Data ?? []).map(half);
   else vals = t.int32Data ?? [];
   if (vals.length !== n) throw new FormatError(`${where}: tensor "${t.name}" holds ${vals.length} values, shape [${shape}] needs ${n}`);
-  return makeConst(kind, shape, vals);
+  return { ...makeConst(kind, shape, vals), elemType: type };
 }
 
 export type AttrValue = number | string | number[] | string[] | Const;

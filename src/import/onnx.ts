@@ -15,12 +15,18 @@ import {
   type AttrValue, type Const, FOLDABLE, decodeAttr, decodeTensor, dtypeName, evalConst, flattenDims, kindOf,
   makeConst, reshapeDims, squeezeDims, toNum, transposeConst, unsqueezeDims,
 } from "./onnx-values.js";
+import { QUANTIZED_INPUTS, quantHandlers, tagInt8 } from "./onnx-quant.js";
+import { foldQdq } from "../passes/fold-qdq.js";
 
 export interface OnnxImportOptions {
   /** Static shapes for inputs whose dims are symbolic; -1 in dim 0 keeps the batch dynamic. */
   shapes?: Record<string, number[]>;
   /** Run src/passes/fold.ts (BN folding, activation fusion) after import. Default true. */
   fold?: boolean;
+  /** Keep DequantizeLinear'd int8 Gemm/Conv weights as int8 tensors and fold the QuantizeLinear→
+   *  DequantizeLinear pairs on their inputs into `inputQuant` (src/passes/fold-qdq.ts). Default
+   *  false until the int8 layout can be written; false: the same model in f32 (dequantized). */
+  int8?: boolean;
 }
 
 // Opsets 22–25 changed none of the ops below in float semantics, only their element types:
@@ -29,12 +35,13 @@ export interface OnnxImportOptions {
 // Pad, Reshape, Shape, Size, Squeeze, Transpose, Unsqueeze (and new ops we do not import).
 // Tensors of those types are refused by decodeTensor / inputSpecs, so accepting the opset is exact.
 const MIN_OPSET = 7, MAX_OPSET = 25;
+const DT = onnx.onnx.TensorProto.DataType;
 const FLT_MAX = 3.4028234663852886e38;
 
 /** A value during import: a known constant or an IR activation tensor. */
-type Val = { c: Const } | { t: string };
+export type Val = { c: Const } | { t: string };
 
-class Ctx {
+export class Ctx {
   constructor(
     readonly b: GraphBuilder,
     readonly node: onnx.onnx.INodeProto,
@@ -77,6 +84,10 @@ class Ctx {
   }
   reshape(x: string, shape: number[], last = false): string {
     return this.emit("Reshape", [x], { shape }, last);
+  }
+  /** A context for an inner op of an expansion (QLinearConv → DequantizeLinear, Conv, QuantizeLinear): same node name and attributes. */
+  sub(ins: (Val | undefined)[], names: string[], out: string): Ctx {
+    return new Ctx(this.b, { ...this.node, input: names, output: [out] }, this.where, this.opset, ins, this.attrs);
   }
   unsupported(attr: string, value: unknown, supported: string): never {
     throw new UnsupportedError(`${this.where}: attribute ${attr}=${JSON.stringify(value)} is not supported; supported: ${supported}`);
@@ -142,7 +153,7 @@ function as2d(c: Ctx, x: string, body: (x4: string) => string): string {
 }
 
 // ---- handlers: ONNX op → IR nodes; each returns the IR name of output 0 ---------------------
-type Handler = (c: Ctx) => string;
+type Handler = (c: Ctx) => string | Val;
 const same = (op: OpName, attrs: (c: Ctx) => Record<string, number> = () => ({})): Handler => (c) => c.emit(op, [c.t(0)], attrs(c), true);
 const bin = (op: OpName): Handler => (c) => c.emit(op, [c.t(0), c.t(1)], {}, true);
 const softmax = (op: OpName): Handler => (c) => {
@@ -175,8 +186,9 @@ function gemm(c: Ctx): string {
     else if (C.shape[C.shape.length - 1] === n && numel(C.shape) === n) bias = Float32Array.from(C.data, (v) => beta * v);
     else rest = true;
   } else rest = hasC;
-  const y = c.emit("Gemm", [a, c.b.constant(c.node.input![1], W.shape, Float32Array.from(W.data)),
-    c.b.constant(hasC && !rest ? c.node.input![2] : `${c.node.input![1]}_bias`, [n], bias)], {}, !rest);
+  const wt = c.b.constant(c.node.input![1], W.shape, Float32Array.from(W.data));
+  tagInt8(c.b.tensors.get(wt), B, transB ? 0 : 1, alpha);
+  const y = c.emit("Gemm", [a, wt, c.b.constant(hasC && !rest ? c.node.input![2] : `${c.node.input![1]}_bias`, [n], bias)], {}, !rest);
   return rest ? addBias(c, y, beta) : y;
 }
 /** Gemm's C when it is not a per-column vector: y + beta·C as an Add. */
@@ -195,8 +207,9 @@ function matmul(c: Ctx): string {
     const B = c.konst(1, "B"), W = transposeConst(B, [1, 0]), [n, k] = W.shape, lead = as.slice(0, -1);
     if (as[as.length - 1] !== k) throw new ShapeError(`${c.where}: MatMul expected A [...,${k}], got [${as}]`);
     const x = lead.length === 1 ? c.t(0) : c.reshape(c.t(0), [numel(lead), k]);
-    const y = c.emit("Gemm", [x, c.b.constant(c.node.input![1], [n, k], Float32Array.from(W.data)),
-      c.b.constant(`${c.node.input![1]}_bias`, [n], new Float32Array(n))], {}, lead.length === 1);
+    const wt = c.b.constant(c.node.input![1], [n, k], Float32Array.from(W.data));
+    tagInt8(c.b.tensors.get(wt), B, 1);
+    const y = c.emit("Gemm", [x, wt, c.b.constant(`${c.node.input![1]}_bias`, [n], new Float32Array(n))], {}, lead.length === 1);
     return lead.length === 1 ? y : c.reshape(y, [...lead, n], true);
   }
   if (as.length < 2 || c.shape(1).length < 2)
@@ -213,6 +226,7 @@ function conv(c: Ctx): string {
   const w = window2d(windowAttrs(c, c.shape(0).slice(2), kernel, false));
   const w4 = r === 1 ? [f, W.shape[1], 1, W.shape[2]] : W.shape;
   const wt = c.b.constant(c.node.input![1], w4, Float32Array.from(W.data));
+  tagInt8(c.b.tensors.get(wt), W, 0);
   const bt = c.b.constant(c.has(2) ? c.node.input![2] : `${c.node.input![1]}_bias`, [f], Float32Array.from(B.data));
   return as2d(c, x, (x4) => c.emit("Conv", [x4, wt, bt], { group: c.attr("group", 1), ...w }, r === 2));
 }
@@ -306,6 +320,7 @@ const HANDLERS: Record<string, Handler> = {
     return perm.every((p, i) => p === i) ? c.t(0) : c.emit("Transpose", [c.t(0)], { perm }, true);
   },
   Pad: pad,
+  ...quantHandlers((c) => matmul(c), (c) => conv(c)),
 };
 
 /** What the importer accepts, for error messages. */
@@ -334,8 +349,9 @@ function inputSpecs(g: onnx.onnx.IGraphProto, opts: OnnxImportOptions): InputSpe
   return (g.input ?? []).filter((v) => !inits.has(v.name!)).map((v) => {
     const tt = v.type?.tensorType, name = v.name!;
     if (!tt) throw new UnsupportedError(`graph input "${name}" is not a tensor; supported: float tensors`);
-    if (kindOf(tt.elemType ?? 0) !== "float" || tt.elemType !== onnx.onnx.TensorProto.DataType.FLOAT)
-      throw new UnsupportedError(`graph input "${name}" has element type ${dtypeName(tt.elemType ?? 0)}; supported: float (quantize inside slimnet instead)`);
+    const quantized = (g.node ?? []).every((n) => (n.input ?? []).every((x, i) => x !== name || QUANTIZED_INPUTS[n.opType ?? ""]?.includes(i)));
+    if (tt.elemType !== DT.FLOAT && !(quantized && (tt.elemType === DT.UINT8 || tt.elemType === DT.INT8)))
+      throw new UnsupportedError(`graph input "${name}" has element type ${dtypeName(tt.elemType ?? 0)}; supported: float, and uint8/int8 (held as f32 integers) read only by quantized ops (DequantizeLinear, QLinearMatMul, QLinearConv, MatMulInteger, ConvInteger)`);
     const given = opts.shapes?.[name];
     if (given) return { name, dims: given.map((d, i) => (i === 0 && d < 0 ? 1 : d)), dynamicBatch: given[0] < 0 };
     if (!tt.shape) throw new UnsupportedError(`graph input "${name}" has no shape: pass one, e.g. { shapes: { "${name}": [-1, 1, 28, 28] } } (-1 = dynamic batch)`);
@@ -377,7 +393,8 @@ function importAt(m: onnx.onnx.ModelProto, opset: number, inputs: InputSpec[], b
     }
     const h = HANDLERS[op];
     if (!h) throw new UnsupportedError(`${where}: op ${op} is not supported${FOLDABLE.has(op) ? " on activations (only on constants)" : ""}; supported: ${SUPPORTED_ONNX_OPS.join(", ")}`);
-    env.set(n.output![0], { t: h(c) });
+    const r = h(c);
+    env.set(n.output![0], typeof r === "string" ? { t: r } : r);
   });
   const outNames = outputs.map((o) => {
     const v = env.get(o);
@@ -429,6 +446,7 @@ export function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Gra
     g.batchDynamic = !!g2 && sameUpToBatch(g, g2) && mixesBatch(g) === undefined;
   }
   if (opts.fold !== false) fold(g);
+  foldQdq(g, opts.int8 ?? false);
   checkGraph(g);
   return g;
 }

@@ -92,6 +92,18 @@ const softmax = {
   mixesBatch: (_i: number[][], a: Attrs) => int(a, "axis") === 0,
 } as const;
 
+/** QuantizeLinear/DequantizeLinear: X, scale, zeroPoint with 1 or dims[axis] elements each. */
+function quantInfer(op: string, [x, s, z]: number[][], a: Attrs): number[][] {
+  const ax = int(a, "axis");
+  for (const [what, p] of [["scale", s], ["zeroPoint", z]] as const)
+    if (prod(p) !== 1 && (ax < 0 || ax >= x.length || prod(p) !== x[ax]))
+      fail(op, `${what} of 1 element or dims[axis=${ax}] of X ${fmt(x)}`, fmt(p));
+  if (op === "QuantizeLinear" && int(a, "qmin") > int(a, "qmax")) fail(op, "qmin ≤ qmax", `${int(a, "qmin")} > ${int(a, "qmax")}`);
+  return [[...x]];
+}
+/** Per-axis scales on dim 0 are tied to the batch. */
+const quantMixes = ([, s, z]: number[][], a: Attrs): boolean => int(a, "axis") === 0 && (prod(s) > 1 || prod(z) > 1);
+
 // ---- the table ------------------------------------------------------------------------------
 export const OPS = {
   Gemm: {
@@ -254,6 +266,17 @@ export const OPS = {
   // Binary activation of BNNs (src/passes/binarize.ts): y = −1 where x < 0, else +1 (0, −0 and NaN
   // give +1: the bit convention of kernels/x1-pack.ts); trained with the hard-tanh STE.
   BinarySign: { code: 29, attrs: [], ...unary },
+  // Integers held in f32 (ONNX u8: qmin 0, qmax 255; s8: −128, 127); trained straight through
+  // (assembly/grad/quantize-linear.ts). Q→DQ is fake quantization; src/passes/fold-qdq.ts folds
+  // the pairs around Gemm/Conv weights and inputs into int8 tensors.
+  QuantizeLinear: {
+    code: 30, inputs: [3, 3], attrs: [["axis", "i"], ["qmin", "i"], ["qmax", "i"]],
+    infer: (i, a) => quantInfer("QuantizeLinear", i, a), macs: perElement, mixesBatch: quantMixes,
+  },
+  DequantizeLinear: {
+    code: 31, inputs: [3, 3], attrs: [["axis", "i"]],
+    infer: (i, a) => quantInfer("DequantizeLinear", i, a), macs: perElement, mixesBatch: quantMixes,
+  },
 } as const satisfies Record<string, OpSpec>;
 
 export type OpName = keyof typeof OPS;

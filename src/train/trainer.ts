@@ -113,6 +113,8 @@ export class Trainer {
     const frozen = new Set(o.frozen ?? []);
     for (const name of frozen) if (!graph.tensors.get(name)?.data) throw new InputError(`frozen: "${name}" is not a constant tensor of ${graph.name}`);
     const stats = new Set(graph.nodes.filter((n) => n.op === "BatchNormalization").flatMap((n) => n.inputs.slice(3)));
+    // QuantizeLinear/DequantizeLinear scales and zero points stay fixed (their backward gives them no gradient).
+    for (const n of graph.nodes) if (n.op === "QuantizeLinear" || n.op === "DequantizeLinear") n.inputs.slice(1).forEach((i) => stats.add(i));
     const hooks = o.hooks ?? {};
     for (const name of Object.keys(hooks)) {
       if (!graph.tensors.get(name)?.data) throw new InputError(`hook on "${name}": not a constant tensor of ${graph.name}`);
