@@ -23,6 +23,7 @@ import {
 } from "../src/passes/quantize.js";
 import { Model } from "../src/runtime/model.js";
 import { rng } from "../src/zoo/init.js";
+import { Trainer } from "../src/train/trainer.js";
 import { mobilenetTiny } from "../src/zoo/mobilenet-tiny.js";
 import { fold } from "../src/passes/fold.js";
 
@@ -282,4 +283,79 @@ test("f16: every constant stored as halves, the file about half the f32 file, Le
   }
   const a0 = modelAccuracy(await Model.load(f32), test2k), a = modelAccuracy(await Model.load(f16), test2k);
   assert.ok(Math.abs(a - a0) <= 0.001, `f16 ${a} vs f32 ${a0}`);
+});
+
+test("QAT smoke: a few steps keep every weight on its row's int8 grid and u8 inputs as calibrated; accuracy not worse", async () => {
+  const g = model("lenet300"), test2k = head(mnistTest, 2000), data = head(mnistTrain, 1280);
+  const ptq = await quantize(g, { data });
+  const r = await quantize(g, { data, qatEpochs: 1, batch: 64, progress: false });
+  assert.equal(r.history.length, 1);
+  assert.deepEqual(r.graph.nodes.map((n) => n.op), g.nodes.map((n) => n.op), "the QuantizeLinear/DequantizeLinear pairs are gone");
+  assert.deepEqual([...r.graph.tensors.keys()].sort(), [...g.tensors.keys()].sort());
+  let moved = 0;
+  for (const l of r.layers) {
+    const t = r.graph.tensors.get(l.weight)!, d = t.data!, s = t.scales!, cols = d.length / s.length;
+    assert.equal(t.encoding, "int8");
+    assert.deepEqual(t.inputQuant, ptq.graph.tensors.get(l.weight)!.inputQuant, `${l.name}: trained with the calibrated input parameters`);
+    for (let i = 0; i < d.length; i++) {
+      const q = Math.round(d[i] / s[Math.floor(i / cols)]);
+      if (!(Math.abs(q) <= 127 && Math.fround(q * s[Math.floor(i / cols)]) === d[i])) assert.fail(`${l.name}[${i}] = ${d[i]} is off the grid of scale ${s[Math.floor(i / cols)]}`);
+    }
+    const before = ptq.graph.tensors.get(l.weight)!.data!;
+    moved += d.reduce((n, v, i) => n + (v !== before[i] ? 1 : 0), 0);
+  }
+  assert.ok(moved > 0, "training moved some weights");
+  const a0 = modelAccuracy(await Model.load(writeSlim(g)), test2k), a = modelAccuracy(await Model.load(writeSlim(r.graph)), test2k);
+  assert.ok(a >= a0 - 0.002, `QAT ${a} vs f32 ${a0}`);
+});
+
+test("the trainer's 8-bit quant hook leaves weights whose int8 q and scale recoverInt8 finds bit-exactly", async () => {
+  const g = model("lenet300"), hooks = Object.fromEntries(["fc1.weight", "fc2.weight", "logits.weight"].map((w) => [w, { kind: "quant", bits: 8 } as const]));
+  for (const w of Object.keys(hooks)) assert.ok(g.tensors.has(w), w);
+  const t = await Trainer.create(g, { batch: 64, hooks, optimizer: { kind: "sgd", lr: 0.01, momentum: 0.9 } });
+  const data = head(mnistTrain, 64 * 3);
+  for (let s = 0; s < 3; s++) t.step(data.x.subarray(s * 64 * 784, (s + 1) * 64 * 784), data.labels.subarray(s * 64, (s + 1) * 64));
+  const trained = t.toGraph();
+  for (const w of Object.keys(hooks)) {
+    const d = trained.tensors.get(w)!.data!, r = recoverInt8(d, trained.tensors.get(w)!.shape[0]);
+    // (the hook leaves −0 where q rounds to −0; the file has no −0 q, so +0 = −0 here)
+    const off = d.findIndex((v, i) => v !== r.data[i]);
+    assert.equal(off, -1, `${w}[${off}]: trained ${d[off]}, q·scale ${r.data[off]}`);
+    assert.ok(r.q.every((q) => Math.abs(q) <= 127));
+  }
+});
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const cli = (...args: string[]): string => execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...args], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+test("slimnet quantize: per-layer table and totals, accuracy line, --json fields; f16; errors name the flag", () => {
+  const dir = mkdtempSync(join(tmpdir(), "slimnet-quantize-")), src = join(ROOT, "data/models/lenet300.onnx"), out = join(dir, "q.slim");
+  const text = cli("quantize", src, "-o", out, "--data", "mnist", "--calib", "500", "--method", "percentile", "--exclude", "logits");
+  for (const h of ["layer", "op", "weights", "encoding", "bits/weight", "bytes", "ratio", "input range", "input scale", "zero point"]) assert.match(text, new RegExp(h.replace("/", "\\/")));
+  assert.match(text, /fc1\s+Gemm\s+235,200\s+int8\s+8\.04\s+919\.9 KB → 232\.0 KB\s+4\.0×\s+\[0\.000, 1\.000\]\s+0\.003922\s+0/);
+  assert.match(text, /logits\s+Gemm\s+1,000\s+f32\s+32\.00/);
+  assert.match(text, /inputs calibrated on 500 training samples \(percentile\)/);
+  assert.match(text, /test accuracy \(10,000 images, in the runtime\): 98\.53% → 98\.\d\d%/);
+  const j = JSON.parse(cli("quantize", src, "-o", out, "--data", "mnist", "--json"));
+  assert.equal(j.mode, "int8");
+  assert.equal(j.method, "minmax");
+  assert.equal(j.calibrationSamples, 1000);
+  assert.equal(j.outputBytes, statSync(out).size);
+  assert.deepEqual(j.layers.map((l: { name: string }) => l.name), ["fc1", "fc2", "logits"]);
+  for (const l of j.layers) {
+    assert.equal(l.encoding, "int8");
+    assert.ok(l.bytesAfter < l.bytesBefore / 3.5, `${l.name}: ${l.bytesBefore} → ${l.bytesAfter}`);
+    assert.ok(l.inputQuant.scale > 0 && Number.isInteger(l.inputQuant.zeroPoint) && l.range.hi > l.range.lo);
+  }
+  assert.deepEqual(j.layers[0].inputQuant, { scale: Math.fround(1 / 255), zeroPoint: 0 }, "MNIST pixels in [0, 1]");
+  assert.ok(Math.abs(j.test.after - j.test.before) <= 0.002 && j.test.n === 10000, JSON.stringify(j.test));
+  const h = JSON.parse(cli("quantize", src, "-o", join(dir, "h.slim"), "--f16", "--json"));
+  assert.equal(h.mode, "f16");
+  assert.ok(h.layers.every((l: { encoding: string; bitsPerWeight: number }) => l.encoding === "f16" && l.bitsPerWeight === 16));
+  assert.ok(Math.abs(h.outputBytes / statSync(join(ROOT, "data/models/lenet300.onnx")).size - 0.5) < 0.02, `f16 ${h.outputBytes} B`);
+  const fails = (args: string[], re: RegExp) => assert.throws(() => cli(...args), (e: { stderr: string }) => re.test(e.stderr), `${args.join(" ")}`);
+  fails(["quantize", src, "-o", out], /quantize needs --data for calibration/);
+  fails(["quantize", src, "-o", out, "--data", "mnist", "--method", "kl"], /--method takes minmax or percentile, got "kl"/);
+  fails(["quantize", src, "-o", out, "--dynamic", "--exclude", "fc9"], /--exclude: no layer "fc9"; layers: fc1, fc2, logits/);
+  fails(["quantize", src, "-o", out, "--f16", "--dynamic"], /--dynamic does not apply to --f16/);
 });

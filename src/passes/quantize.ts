@@ -301,8 +301,8 @@ export function insertFakeQuant(g: Graph, params: Map<string, InputQuant>): stri
     g.tensors.set(q, { name: q, shape });
     g.tensors.set(dq, { name: dq, shape: [...shape] });
     const pair: Node[] = [
-      { op: "QuantizeLinear" as Node["op"], name: `${name}_quantize`, inputs: [x, s, z], outputs: [q], attrs: { axis: 1, qmin: 0, qmax: 255 } },
-      { op: "DequantizeLinear" as Node["op"], name: `${name}_dequantize`, inputs: [q, s, z], outputs: [dq], attrs: { axis: 1 } },
+      { op: "QuantizeLinear", name: `${name}_quantize`, inputs: [x, s, z], outputs: [q], attrs: { axis: 1, qmin: 0, qmax: 255 } },
+      { op: "DequantizeLinear", name: `${name}_dequantize`, inputs: [q, s, z], outputs: [dq], attrs: { axis: 1 } },
     ];
     node.inputs[0] = dq;
     g.nodes.splice(g.nodes.indexOf(node), 0, ...pair);
