@@ -66,7 +66,8 @@ export const quantize: Command = {
       qatEpochs: data ? intOptionOrZero(values, "qat-epochs", 0) : 0, ...training,
     });
     const written = writeGraph(out, r.graph), c = compression(graph, r.graph), rows = quantizeRows(r, c);
-    const slim = /\.slim$/i.test(out) ? written : writeSlim(r.graph);
+    const isSlim = /\.slim$/i.test(out), slim = isSlim ? written : writeSlim(r.graph);
+    if (!isSlim) process.stderr.write(`${out}: ONNX holds the quantized weights as f32 values (q·scale) and no input quantization; the table and test accuracy are those of the .slim form\n`);
     const test = data
       ? { n: data.test.n, before: await testAccuracy(graph, data.test), after: evaluateModel(await Model.load(slim), data.test, data.test.n, 64).accuracy }
       : undefined;
