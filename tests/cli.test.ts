@@ -253,7 +253,7 @@ test("cluster and compress: bad flags are one-line errors naming the flag or lay
     [["cluster", model], /cluster needs -o OUT.onnx or -o OUT.slim/],
     [["compress", model, "-o", out], /compress needs --data \(the recipes fine-tune\)/],
     [["compress", model, "-o", out, "--recipe", "zip", "--data", "mnist"], /unknown recipe "zip"; recipes: deep-compression, int8, binary/],
-    [["compress", model, "-o", out, "--recipe", "int8", "--data", "mnist", "--limit", "100"], /recipe int8: not yet implemented \(issue 6 part 4\)/],
+    [["compress", model, "-o", out, "--recipe", "int8", "--data", "mnist", "--limit", "10"], /9 training samples are fewer than one batch of 64/],
     [["compress", model, "-o", out, "--data", "mnist", "--bits", "conv1=12"], /--bits takes NAME=BITS/],
     [["compress", model, "-o", out, "--data", "mnist", "--sparsity", "conv7=0.5"], /--sparsity: no layer "conv7"/],
   ] as [string[], RegExp][]) {
