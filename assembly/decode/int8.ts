@@ -1,8 +1,8 @@
 // int8 weights (docs/FORMAT.md §3.7): checked by format/reader.ts's call here, kept as int8 in
 // the form the qs8 kernels read (graph.ts gSparse entry of the tensor), built once at load:
 //   head u32[8]  w, rowSum, scale, kp, xScale (f32 bits), xZero, 0, 0
-//   w      s8[rows × kp]  rows padded with 0 to kp = cols rounded up to 16 (the file's bytes when
-//                         cols % 16 = 0, else a copy), so the kernels read whole 16-byte blocks
+//   w      s8[rows × kp]  rows padded with 0 to kp = cols (+ 7 for a rank-4 Conv W) rounded up to
+//                         16 (the file's bytes when kp = cols, else a copy), so the kernels read whole 16-byte blocks
 //   rowSum i32[rows]      Σ_c q[r,c], for the xZero correction
 //   scale  f32[rows]      the file's scales
 import { bad, inSection } from "../format/reader";
@@ -30,7 +30,8 @@ export function readInt8(t: u32, r: usize, at: u64, p: usize, pAt: u64, elems: u
     const s = load<f32>(p + 16 + (<usize>i << 2));
     if (!(s > 0) || !isFinite(s)) return <usize>bad(pAt + 16 + i * 4, "tensor %d \"%s\": int8 scale %d (bits %x) is not finite and > 0", t, name, i, reinterpret<u32>(s));
   }
-  const q = p + 16 + (<usize>rows << 2), kp = (cols + 15) & ~15;
+  // Conv W (rank 4) rows get ≥ 7 bytes of padding for x8-im2col's 8-byte copies.
+  const q = p + 16 + (<usize>rows << 2), kp = (cols + (rank == 4 ? 22 : 15)) & ~15;
   for (let i: u32 = 0; i < elems; i++) {
     if (load<i8>(q + i) == -128) return <usize>bad(pAt + 16 + rows * 4 + i, "tensor %d \"%s\": int8 weight %d is -128, expected -127..127", t, name, i);
   }

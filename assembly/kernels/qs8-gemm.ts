@@ -1,14 +1,15 @@
 // Int8 Gemm for m > 1 rows of u8 X (docs/FORMAT.md §3.7; Conv's im2col positions, or a batch):
 // 2 rows of X × 4 rows of W per tile, 8 i32x4 accumulators fed by i32x4.dot_i16x8_s (X and W
-// widened to i16x8 once per 16 bytes); the epilogue of qs8-gemv.ts. Row i of X has its own
+// widened to i16x8 by their 8-byte loads); the epilogue of qs8-gemv.ts, the activation
+// in one pass over the outputs at the end (qs8Act). Row i of X has its own
 // [f32 xScale, i32 xZero] at xq + i·xqStride (stride 0: one pair for all); y[i·ym + j·yn].
 import * as ref from "./reference/qs8-gemm";
-import { qs8Gemv, isum4, dot16, qs8Store4 } from "./qs8-gemv";
+import { qs8Gemv, isum4, dot8, qs8Store4, qs8Act } from "./qs8-gemv";
 
 export function qs8Gemm(m: i32, n: i32, kp: i32, a: usize, w: usize, rowSum: usize, scale: usize, xq: usize, xqStride: i32,
   b: usize, y: usize, ym: i32, yn: i32, act: i32, actA: f32, actB: f32): void {
   if (!ASC_FEATURE_SIMD) { ref.qs8Gemm(m, n, kp, a, w, rowSum, scale, xq, xqStride, b, y, ym, yn, act, actA, actB); return; }
-  const va = f32x4.splat(actA), vb = f32x4.splat(actB), row = <usize>kp, n4 = n & ~3;
+  const row = <usize>kp, n4 = n & ~3;
   let i = 0;
   for (; i + 2 <= m; i += 2) {
     const x0 = a + <usize>i * row, x1 = x0 + row, q0 = xq + <usize>(i * xqStride), q1 = q0 + <usize>xqStride;
@@ -17,31 +18,26 @@ export function qs8Gemm(m: i32, n: i32, kp: i32, a: usize, w: usize, rowSum: usi
     for (let j = 0; j < n4; j += 4) {
       const w0 = w + <usize>j * row, w1 = w0 + row, w2 = w1 + row, w3 = w2 + row;
       let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-      for (let k = 0; k < kp; k += 16) {
-        const u = v128.load(x0 + k), v = v128.load(x1 + k);
-        const ul = i16x8.extend_low_i8x16_u(u), uh = i16x8.extend_high_i8x16_u(u);
-        const vl = i16x8.extend_low_i8x16_u(v), vh = i16x8.extend_high_i8x16_u(v);
-        let t = v128.load(w0 + k);
-        a0 = dot16(a0, ul, uh, t); c0 = dot16(c0, vl, vh, t);
-        t = v128.load(w1 + k);
-        a1 = dot16(a1, ul, uh, t); c1 = dot16(c1, vl, vh, t);
-        t = v128.load(w2 + k);
-        a2 = dot16(a2, ul, uh, t); c2 = dot16(c2, vl, vh, t);
-        t = v128.load(w3 + k);
-        a3 = dot16(a3, ul, uh, t); c3 = dot16(c3, vl, vh, t);
+      for (let k = 0; k < kp; k += 8) {
+        const u = v128.load8x8_u(x0 + k), v = v128.load8x8_u(x1 + k);
+        a0 = dot8(a0, u, w0 + k); c0 = dot8(c0, v, w0 + k);
+        a1 = dot8(a1, u, w1 + k); c1 = dot8(c1, v, w1 + k);
+        a2 = dot8(a2, u, w2 + k); c2 = dot8(c2, v, w2 + k);
+        a3 = dot8(a3, u, w3 + k); c3 = dot8(c3, v, w3 + k);
       }
       const o = <usize>(j * yn) << 2;
-      qs8Store4(isum4(a0, a1, a2, a3), j, xs0, xz0, rowSum, scale, b, y0 + o, yn, act, va, vb);
-      qs8Store4(isum4(c0, c1, c2, c3), j, xs1, xz1, rowSum, scale, b, y1 + o, yn, act, va, vb);
+      qs8Store4(isum4(a0, a1, a2, a3), j, xs0, xz0, rowSum, scale, b, y0 + o, yn);
+      qs8Store4(isum4(c0, c1, c2, c3), j, xs1, xz1, rowSum, scale, b, y1 + o, yn);
     }
     if (n4 < n) {
       const o = <usize>(n4 * yn) << 2, rb = b ? b + (<usize>n4 << 2) : 0, rs = rowSum + (<usize>n4 << 2), sc = scale + (<usize>n4 << 2);
-      qs8Gemv(n - n4, kp, x0, w + <usize>n4 * row, rs, sc, xs0, xz0, rb, y0 + o, yn, act, actA, actB);
-      qs8Gemv(n - n4, kp, x1, w + <usize>n4 * row, rs, sc, xs1, xz1, rb, y1 + o, yn, act, actA, actB);
+      qs8Gemv(n - n4, kp, x0, w + <usize>n4 * row, rs, sc, xs0, xz0, rb, y0 + o, yn, 0, 0, 0);
+      qs8Gemv(n - n4, kp, x1, w + <usize>n4 * row, rs, sc, xs1, xz1, rb, y1 + o, yn, 0, 0, 0);
     }
   }
   if (i < m) {
     const q = xq + <usize>(i * xqStride);
-    qs8Gemv(n, kp, a + <usize>i * row, w, rowSum, scale, load<f32>(q), load<i32>(q, 4), b, y + (<usize>(i * ym) << 2), yn, act, actA, actB);
+    qs8Gemv(n, kp, a + <usize>i * row, w, rowSum, scale, load<f32>(q), load<i32>(q, 4), b, y + (<usize>(i * ym) << 2), yn, 0, 0, 0);
   }
+  qs8Act(m, n, y, ym, yn, act, actA, actB);
 }

@@ -15,8 +15,8 @@ const COL_BYTES: i32 = 256 << 10;
 export function prepareConvInt8(n: u32): bool {
   const x = nIn(n, 0), w = nIn(n, 1), y = nOut(n, 0);
   const kp = load<i32>(tSparse(w), 12), oh = tDim(y, 2), ow = tDim(y, 3);
-  const image = (<usize>tDim(x, 1) * <usize>tDim(x, 2) * <usize>tDim(x, 3) + 15) & ~15;
-  needScratch(image + <usize>blockRows(kp, oh, ow) * <usize>ow * <usize>kp + 16);
+  const image = (<usize>tDim(x, 1) * <usize>tDim(x, 2) * <usize>tDim(x, 3) + 23) & ~15;
+  needScratch(16 + image + <usize>blockRows(kp, oh, ow) * <usize>ow * <usize>kp + 16);
   return checkInt8Cols(w, tDim(w, 1) * tDim(w, 2) * tDim(w, 3));
 }
 
@@ -29,7 +29,8 @@ export function runConvInt8(n: u32): void {
   const form = tSparse(w), kp = load<i32>(form, 12), qw = load<usize>(form), sums = load<usize>(form, 4), sc = load<usize>(form, 8);
   const px = tData(x), pb = tData(nIn(n, 2)), py = tData(y);
   const cg = c / g, fg = f / g, p = oh * ow, image = c * h * wd, rows = blockRows(kp, oh, ow);
-  const qx = scratch(), cols = qx + ((<usize>image + 15) & ~15), xq = cols + <usize>rows * <usize>ow * <usize>kp;
+  // [xScale, xZero] | u8 image (+ 8 bytes of im2col over-read) | columns (+ over-write slack)
+  const xq = scratch(), qx = xq + 16, cols = qx + ((<usize>image + 23) & ~15);
   for (let i = 0; i < batch; i++) {
     quantizeInput(image, px + (<usize>(i * image) << 2), qx, form, xq);
     const z = load<i32>(xq, 4);

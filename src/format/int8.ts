@@ -77,7 +77,7 @@ export function decodeInt8(dv: DataView, at: number, r: { dims: number[]; param:
   const scales = new Float32Array(rows);
   for (let i = 0; i < rows; i++) {
     scales[i] = dv.getFloat32(at + 16 + 4 * i, true);
-    if (!(scales[i] > 0 && Number.isFinite(scales[i]))) bad("WGTS", at + 16 + 4 * i, `${what}: int8 scale ${i} is ${scales[i]}, expected finite and > 0`);
+    if (!(scales[i] > 0 && Number.isFinite(scales[i]))) bad("WGTS", at + 16 + 4 * i, `${what}: int8 scale ${i} (${scales[i]}) is not finite and > 0`);
   }
   const q0 = at + 16 + 4 * rows, dense = new Float32Array(r.elements);
   for (let i = 0; i < r.elements; i++) {
