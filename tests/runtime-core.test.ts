@@ -514,7 +514,7 @@ test("load rejects malformed files with a message naming the place", () => {
   rejects(rank9, new RegExp(`section "TENS" at offset 0x${rankAt}: tensor 0 rank 9 exceeds 6`));
   rejects(oneNode(OP.Relu, [{ name: "x", dims: [2, 0] }], [2, 4]), /tensor 0 dim 1 expected >= 1, got 0/);
   rejects(oneNode(OP.Add, [{ name: "x", dims: [4] }, { name: "w", dims: [4], data: randArr(4), encoding: 1 }], [4]),
-    /tensor 1: encoding 1 is not supported by this runtime \(version 1\)/);
+    /tensor 1 "w": byteLength 16, expected 2 × 4 elements \(f16\)/); // f32 bytes tagged f16 (§3.6)
 
   // node 0 reads the output of node 1: not in topological order
   rejects(build({
