@@ -134,7 +134,7 @@ test("demo converts the committed LeNet-5 baseline and evaluates it in the runti
 test("bad input: exit 1 with a one-line message, no stack trace", () => {
   const cases: [string[], RegExp][] = [
     [["inspect", join(tmp, "missing.slim")], /cannot read .*missing\.slim: ENOENT/],
-    [["frobnicate"], /unknown command "frobnicate"; commands: convert, inspect, run, eval, report, train, prune, prune-neurons, cluster, binarize, lowrank, separable, distill, compress, demo/],
+    [["frobnicate"], /unknown command "frobnicate"; commands: convert, inspect, run, eval, report, train, prune, prune-neurons, cluster, quantize, binarize, lowrank, separable, distill, compress, demo/],
     [["eval", SLIM], /eval needs --data mnist/],
     [["eval", SLIM, "--data", "mnist", "--limit", "zero"], /--limit takes a positive integer, got "zero"/],
     [["run", SLIM, "--input", `z=${join(tmp, "x.npy")}`, "--out", tmp], /unknown input "z"; the model's inputs are "x" \[-1,784\]/],
@@ -253,7 +253,7 @@ test("cluster and compress: bad flags are one-line errors naming the flag or lay
     [["cluster", model], /cluster needs -o OUT.onnx or -o OUT.slim/],
     [["compress", model, "-o", out], /compress needs --data \(the recipes fine-tune\)/],
     [["compress", model, "-o", out, "--recipe", "zip", "--data", "mnist"], /unknown recipe "zip"; recipes: deep-compression, int8, binary/],
-    [["compress", model, "-o", out, "--recipe", "int8", "--data", "mnist", "--limit", "100"], /recipe int8: not yet implemented \(issue 6 part 4\)/],
+    [["compress", model, "-o", out, "--recipe", "int8", "--data", "mnist", "--limit", "10"], /9 training samples are fewer than one batch of 64/],
     [["compress", model, "-o", out, "--data", "mnist", "--bits", "conv1=12"], /--bits takes NAME=BITS/],
     [["compress", model, "-o", out, "--data", "mnist", "--sparsity", "conv7=0.5"], /--sparsity: no layer "conv7"/],
   ] as [string[], RegExp][]) {

@@ -10,7 +10,6 @@ import { clusterWeights } from "../src/passes/cluster.js";
 import { huffman } from "../src/passes/huffman.js";
 import { prunableLayers } from "../src/passes/prune.js";
 import { defaultBits, defaultSparsity, RECIPES, recipe } from "../src/passes/recipes.js";
-import { UnsupportedError } from "../src/runtime/errors.js";
 import { lenet300, lenet5 } from "../src/zoo/index.js";
 
 const mnistTrain = fromImageSet(loadImageSet("mnist", "train"));
@@ -25,9 +24,16 @@ test("defaults by layer kind: first conv .35, other convs .85, hidden fc .95, ou
   assert.throws(() => recipe("zip"), /unknown recipe "zip"; recipes: deep-compression, int8, binary/);
 });
 
-test("recipe int8 says it is not implemented yet; binary trains XNOR weights; overrides are checked by layer name", async () => {
+test("recipe int8: calibrated int8 weights and inputs, then QAT; binary trains XNOR weights; overrides are checked by layer name", async () => {
   const data = head(mnistTrain, 256);
-  await assert.rejects(recipe("int8").run(lenet300(1), { data }), (e: Error) => e instanceof UnsupportedError && /recipe int8: not yet implemented \(issue 6 part 4\)/.test(e.message));
+  const q = await recipe("int8").run(lenet300(1), { data, epochs: 1, batch: 32, progress: false });
+  assert.deepEqual(q.stages.map((s) => s.stage), ["input", "calibrate", "quantization-aware training"]);
+  assert.deepEqual(q.bits, { fc1: 8, fc2: 8, logits: 8 });
+  for (const l of prunableLayers(q.graph)) {
+    const t = q.graph.tensors.get(l.weight)!;
+    assert.equal(t.encoding, "int8");
+    assert.ok(t.scales && t.inputQuant && t.inputQuant.scale > 0, `${l.name}: scales and calibrated input`);
+  }
   const b = await recipe("binary").run(lenet300(1), { data, epochs: 1, progress: false });
   assert.deepEqual(b.stages.map((s) => s.stage), ["input", "binarize"]);
   assert.deepEqual(b.bits, { fc1: 32, fc2: 1, logits: 32 });

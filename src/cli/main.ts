@@ -14,12 +14,13 @@ import { inspect } from "./commands/inspect.js";
 import { lowrank } from "./commands/lowrank.js";
 import { prune } from "./commands/prune.js";
 import { pruneNeurons } from "./commands/prune-neurons.js";
+import { quantize } from "./commands/quantize.js";
 import { report } from "./commands/report.js";
 import { run } from "./commands/run.js";
 import { separable } from "./commands/separable.js";
 import { train } from "./commands/train.js";
 
-const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate, report, train, prune, pruneNeurons, cluster, binarize, lowrank, separable, distill, compress, demo];
+const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate, report, train, prune, pruneNeurons, cluster, quantize, binarize, lowrank, separable, distill, compress, demo];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -13,10 +13,11 @@
 import { imageJitter } from "../data/augment.js";
 import { split, type Labeled } from "../data/batches.js";
 import type { Graph } from "../ir/graph.js";
-import { InputError, UnsupportedError } from "../runtime/errors.js";
+import { InputError } from "../runtime/errors.js";
 import { binarize } from "./binarize.js";
 import { cluster, clusterWeights } from "./cluster.js";
 import { huffman } from "./huffman.js";
+import { quantize } from "./quantize.js";
 import { accuracy, checkLayerNames, prunableLayers, prune, weightSparsity } from "./prune.js";
 
 export interface RecipeOptions {
@@ -123,13 +124,26 @@ async function binaryRecipe(input: Graph, o: RecipeOptions): Promise<RecipeResul
   return { graph: r.graph, stages: [input0, done], sparsity: {}, bits: Object.fromEntries(r.layers.map((l) => [l.name, l.binary ? 1 : 32])) };
 }
 
-const notYet = (name: string, part: string) => async (): Promise<never> => {
-  throw new UnsupportedError(`recipe ${name}: not yet implemented (issue 6 part ${part}); use --recipe deep-compression`);
-};
+/** int8 weights (per row) and u8 inputs calibrated (minmax) on 1000 training samples, then
+ *  `epochs` of quantization-aware training (src/passes/quantize.ts; SGD lr/10, cosine). */
+async function int8Recipe(input: Graph, o: RecipeOptions): Promise<RecipeResult> {
+  const seed = o.seed ?? 1, { train, val } = o.val ? { train: o.data, val: o.val } : split(o.data, 0.1, seed), epochs = o.epochs ?? 1;
+  const stage = (s: RecipeStage, g: Graph) => (o.onStage?.(s, g), s);
+  const stages = [stage({ stage: "input", sparsity: weightSparsity(input), valAccuracy: await accuracy(input, val) }, input)];
+  const common = { data: train, val, batch: o.batch, seed, progress: o.progress };
+  const ptq = await quantize(input, common);
+  stages.push(stage({ stage: "calibrate", sparsity: weightSparsity(ptq.graph), valAccuracy: ptq.valAccuracy! }, ptq.graph));
+  let r = ptq;
+  if (epochs > 0) {
+    r = await quantize(input, { ...common, qatEpochs: epochs, optimizer: { kind: "sgd", lr: (o.lr ?? 0.01) / 10, momentum: 0.9 } });
+    stages.push(stage({ stage: "quantization-aware training", sparsity: weightSparsity(r.graph), valAccuracy: r.valAccuracy! }, r.graph));
+  }
+  return { graph: r.graph, stages, sparsity: {}, bits: Object.fromEntries(r.layers.map((l) => [l.name, l.encoding === "int8" ? 8 : 32])) };
+}
 
 export const RECIPES: readonly Recipe[] = [
   { name: "deep-compression", summary: "prune → cluster (trained quantization) → Huffman, fine-tuning after each step (Han et al. 2016)", run: deepCompression },
-  { name: "int8", summary: "per-channel int8 weights (not yet implemented)", run: notYet("int8", "4") },
+  { name: "int8", summary: "per-channel int8 weights, u8 inputs calibrated on training samples, then quantization-aware training", run: int8Recipe },
   { name: "binary", summary: "1-bit weights with per-channel scale (XNOR-Net), first and last layer real, trained binarized", run: binaryRecipe },
 ];
 
