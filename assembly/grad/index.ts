@@ -13,6 +13,7 @@ import { gradChannelAffine, gradGlobalPool } from "./channel";
 import { prepareGradBatchNorm, gradBatchNorm } from "./batchnorm";
 import { prepareGradDropout, gradDropout } from "./dropout";
 import { gradBinarySign } from "./binary-sign";
+import { gradChannelShuffle } from "./channel-shuffle";
 
 export function prepareGrad(n: u32): bool {
   const op = nOpcode(n);
@@ -49,6 +50,7 @@ export function grad(n: u32): void {
     case OP.OP_BATCHNORM: gradBatchNorm(n); return;
     case OP.OP_DROPOUT: gradDropout(n); return;
     case OP.OP_BINARYSIGN: gradBinarySign(n); return;
+    case OP.OP_CHANNELSHUFFLE: gradChannelShuffle(n); return;
   }
   gradUnary(n);
 }

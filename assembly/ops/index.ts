@@ -17,6 +17,7 @@ import { prepareGlobalPool, runGlobalPool } from "./global-pool";
 import { prepareBatchNorm, runBatchNorm } from "./batchnorm";
 import { prepareDropout, runDropout } from "./dropout";
 import { runBinarySign } from "./binary-sign";
+import { prepareChannelShuffle, runChannelShuffle } from "./channel-shuffle";
 
 export function prepareNode(n: u32): bool {
   const op = nOpcode(n);
@@ -44,6 +45,7 @@ export function prepareNode(n: u32): bool {
     case OP.OP_PAD: return preparePad(n);
     case OP.OP_BATCHNORM: return prepareBatchNorm(n);
     case OP.OP_DROPOUT: return prepareDropout(n);
+    case OP.OP_CHANNELSHUFFLE: return prepareChannelShuffle(n);
   }
   return prepareUnary(n);
 }
@@ -69,6 +71,7 @@ export function runNode(n: u32): void {
     case OP.OP_BATCHNORM: runBatchNorm(n); return;
     case OP.OP_DROPOUT: runDropout(n); return;
     case OP.OP_BINARYSIGN: runBinarySign(n); return;
+    case OP.OP_CHANNELSHUFFLE: runChannelShuffle(n); return;
   }
   runUnary(n);
 }

@@ -254,6 +254,19 @@ export const OPS = {
   // Binary activation of BNNs (src/passes/binarize.ts): y = −1 where x < 0, else +1 (0, −0 and NaN
   // give +1: the bit convention of kernels/x1-pack.ts); trained with the hard-tanh STE.
   BinarySign: { code: 29, attrs: [], ...unary },
+  // ShuffleNet's channel shuffle: X[N,C,H,W] viewed [N,g,C/g,H,W], axes 1 and 2 swapped, back to
+  // [N,C,H,W] (output channel j·g + i is input channel i·C/g + j). ONNX has no such op: the
+  // importer fuses the Reshape-Transpose-Reshape pattern (src/import/channel-shuffle.ts).
+  ChannelShuffle: {
+    code: 32, inputs: [1, 1], attrs: [["groups", "i"]],
+    infer([x], a) {
+      rank("ChannelShuffle", x, 4, "X [N,C,H,W]");
+      const g = int(a, "groups");
+      if (!(g >= 1) || x[1] % g) fail("ChannelShuffle", `groups dividing C=${x[1]}`, `groups=${g}`);
+      return [[...x]];
+    },
+    macs: free,
+  },
 } as const satisfies Record<string, OpSpec>;
 
 export type OpName = keyof typeof OPS;
