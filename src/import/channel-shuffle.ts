@@ -22,7 +22,7 @@ export function fuseChannelShuffle(g: Graph): number {
     if (x.length !== 4 || v.length !== 5 || y.join() !== x.join()) continue;
     const [n, c, h, w] = x, groups = v[1];
     if (v.join() !== [n, groups, c / groups, h, w].join()) continue;
-    g.nodes[k] = { op: "ChannelShuffle", name: r2.name, inputs: [r1.inputs[0]], outputs: r2.outputs, attrs: { groups } };
+    g.nodes[k] = { op: "ChannelShuffle", name: tr.name, inputs: [r1.inputs[0]], outputs: r2.outputs, attrs: { groups } };
     g.tensors.delete(r1.outputs[0]);
     g.tensors.delete(tr.outputs[0]);
     g.nodes.splice(Math.max(rk!, tk!), 1);
