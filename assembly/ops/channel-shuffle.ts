@@ -5,8 +5,7 @@ import { expectShape } from "./shape";
 
 export function prepareChannelShuffle(n: u32): bool {
   const x = nIn(n, 0), g = nAttrI(n, 0);
-  if (tRank(x) != 4) return fail("X is %t but must be [N,C,H,W]", x);
-  if (g < 1 || tDim(x, 1) % g != 0) return fail("groups %i does not divide C = %d", g, tDim(x, 1));
+  if (tRank(x) != 4 || g < 1 || tDim(x, 1) % g != 0) return fail("X %t must be [N,C,H,W] with groups %i dividing C", x, g);
   return expectShape(nOut(n, 0), x, true);
 }
 
