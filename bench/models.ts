@@ -9,7 +9,8 @@ import { importOnnx } from "../src/import/onnx.js";
 import { numel, type Graph } from "../src/ir/graph.js";
 import { applyMasks, magnitudeMasks } from "../src/passes/prune.js";
 import { pruneNeurons } from "../src/passes/prune-neurons.js";
-import { lenet300, lenet5, mobilenet } from "../src/zoo/index.js";
+import { lenet300, lenet5, mobilenet, shufflenet, squeezenet } from "../src/zoo/index.js";
+import { fold } from "../src/passes/fold.js";
 import { ROOT } from "./bundle.js";
 import type { BenchModel } from "./peers/peer.js";
 
@@ -47,6 +48,8 @@ const ZOO: Record<string, ZooEntry> = {
   mlp: { label: "MLP 784-300-100-10, LeNet-300-100 (0.27 M MACs)", build: () => lenet300(), goals: { loadMs: 5, batch1Ms: 0.045, perSecond: 40_000 } },
   lenet5: { label: "LeNet-5 (Caffe / Deep Compression), 1×28×28: conv5×5·20, conv5×5·50, fc 500-10 (2.31 M MACs)", build: () => lenet5(), goals: { loadMs: 5, batch1Ms: 0.085 } },
   mobilenet: { label: "MobileNet-like, 3×32×32: stem + 6 depthwise-separable blocks (18.7 M MACs)", build: () => mobilenet(), goals: { loadMs: 5, batch1Ms: 2.5 } },
+  shufflenet: { label: "ShuffleNet-like, 1×28×28: stem + 4 units (1×1 group conv g=4, shuffle, dw 3×3) (0.50 M MACs)", build: () => { const g = shufflenet(); fold(g); return g; }, goals: {} },
+  squeezenet: { label: "SqueezeNet-like, 1×28×28: stem + 3 fire modules, 1×1 classifier (2.63 M MACs)", build: () => squeezenet(), goals: {} },
   "mlp-sparse90": { label: "LeNet-300-100 (trained), 90% of weights pruned: CSR in slimnet, dense for the peers", build: () => sparse90(trained("lenet300")), goals: { vsOrt: 3 }, parent: "mlp" },
   "lenet5-sparse90": { label: "LeNet-5 (trained), 90% of weights pruned: CSR in slimnet, dense for the peers", build: () => sparse90(trained("lenet5")), goals: { vsOrt: 3 }, parent: "lenet5" },
   "mlp-neurons50": { label: "LeNet-300-100 (trained), half the hidden neurons removed (784-150-50-10)", build: () => neurons50(trained("lenet300")), goals: { vsParent: 1.8 }, parent: "mlp" },

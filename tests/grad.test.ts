@@ -408,3 +408,23 @@ test("trainPlan refuses an arena plan with reuse; backward before trainPlan is a
   assert.equal(w.ex.trainPlan(), 1);
   assert.match(w.error(), /share arena bytes/);
 });
+
+test("efficient-architecture ops: ChannelShuffle, grouped Conv (C = 8, F = 12, g = 2 and 4), a fire block", () => {
+  gradCheck(one("ChannelShuffle", [[2, 12, 3, 4]], [], { groups: 3 }));
+  gradCheck(one("ChannelShuffle", [[1, 8, 2, 5]], [], { groups: 4 }));
+  for (const group of [2, 4]) {
+    for (const [k, s, p] of [[1, 1, 0], [1, 2, 0], [3, 1, 1], [3, 2, 1]]) {
+      gradCheck(one("Conv", [[2, 8, 6, 5]], [[12, 8 / group, k, k], [12]],
+        { group, kh: k, kw: k, sh: s, sw: s, dh: 1, dw: 1, padTop: p, padLeft: p, padBottom: p, padRight: p, act: 0, actA: 0, actB: 0 }));
+    }
+  }
+  // Weights ~ 1/√fan-in keep the activations O(1), so f32 rounding stays far below the tolerance.
+  const b = new GraphBuilder(), conv = (x: string, f: number, k: number, p: number) => {
+    const c = b.shape(x)[1], w = randn(f * c * k * k).map((v) => v / Math.sqrt(c * k * k));
+    return b.node("Conv", [x, b.constant(`w${f}${k}${c}`, [f, c, k, k], w), b.constant(`b${f}${k}${c}`, [f], randn(f))],
+      { group: 1, kh: k, kw: k, sh: 1, sw: 1, dh: 1, dw: 1, padTop: p, padLeft: p, padBottom: p, padRight: p, act: 0, actA: 0, actB: 0 });
+  };
+  const s = conv(b.input("x", [2, 6, 5, 4]), 3, 1, 0);
+  const y = b.node("Concat", [conv(s, 4, 1, 0), conv(s, 5, 3, 1)], { axis: 1 });
+  gradCheck(b.build("fire", [b.node("ChannelShuffle", [y], { groups: 3 })], false));
+});

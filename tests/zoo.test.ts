@@ -22,6 +22,10 @@ const EXPECTED: Record<string, { params: number; macs: number }> = {
   "mobilenet-tiny": { params: 20_266, macs: 2_644_928 },
   mobilenet: { params: 0, macs: 18_670_592 },
   // BatchNormalization (4 vectors of 1024) after each hidden Gemm, then ReLU: one MAC per element each
+  // Fire modules [squeeze, expand] [8,32], [16,32], [16,64] after a 3×3 stem of 32; 1×1 classifier, global pool.
+  squeezenet: { params: 22_130, macs: 28 * 28 * 32 * 9 + 14 * 14 * 32 * 4 + 196 * (8 * 32 + 32 * 8 + 32 * 72 + 16 * 64 + 32 * 16 + 32 * 144) +
+    7 * 7 * 64 * 4 + 49 * (16 * 64 + 64 * 16 + 64 * 144 + 10 * 128 + 10) },
+  shufflenet: { params: 14_866, macs: 573_672 },
   binaryconnect: { params: 785 * 1024 + 2 * 1025 * 1024 + 1025 * 10 + 3 * 4 * 1024, macs: 784 * 1024 + 2 * 1024 * 1024 + 1024 * 10 + 3 * 2 * 1024 },
 };
 

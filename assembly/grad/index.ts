@@ -14,6 +14,7 @@ import { prepareGradBatchNorm, gradBatchNorm } from "./batchnorm";
 import { prepareGradDropout, gradDropout } from "./dropout";
 import { gradBinarySign } from "./binary-sign";
 import { gradQuantizeLinear } from "./quantize-linear";
+import { gradChannelShuffle } from "./channel-shuffle";
 
 export function prepareGrad(n: u32): bool {
   const op = nOpcode(n);
@@ -51,6 +52,7 @@ export function grad(n: u32): void {
     case OP.OP_DROPOUT: gradDropout(n); return;
     case OP.OP_BINARYSIGN: gradBinarySign(n); return;
     case OP.OP_QUANTIZELINEAR: case OP.OP_DEQUANTIZELINEAR: gradQuantizeLinear(n); return;
+    case OP.OP_CHANNELSHUFFLE: gradChannelShuffle(n); return;
   }
   gradUnary(n);
 }

@@ -18,6 +18,7 @@ import { prepareBatchNorm, runBatchNorm } from "./batchnorm";
 import { prepareDropout, runDropout } from "./dropout";
 import { runBinarySign } from "./binary-sign";
 import { prepareQuantizeLinear, runQuantizeLinear } from "./quantize-linear";
+import { prepareChannelShuffle, runChannelShuffle } from "./channel-shuffle";
 
 export function prepareNode(n: u32): bool {
   const op = nOpcode(n);
@@ -50,6 +51,7 @@ export function prepareNode(n: u32): bool {
     case OP.OP_BATCHNORM: return prepareBatchNorm(n);
     case OP.OP_DROPOUT: return prepareDropout(n);
     case OP.OP_QUANTIZELINEAR: case OP.OP_DEQUANTIZELINEAR: return prepareQuantizeLinear(n);
+    case OP.OP_CHANNELSHUFFLE: return prepareChannelShuffle(n);
   }
   return prepareUnary(n);
 }
@@ -76,6 +78,7 @@ export function runNode(n: u32): void {
     case OP.OP_DROPOUT: runDropout(n); return;
     case OP.OP_BINARYSIGN: runBinarySign(n); return;
     case OP.OP_QUANTIZELINEAR: case OP.OP_DEQUANTIZELINEAR: runQuantizeLinear(n); return;
+    case OP.OP_CHANNELSHUFFLE: runChannelShuffle(n); return;
   }
   runUnary(n);
 }

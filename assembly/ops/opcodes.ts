@@ -30,11 +30,12 @@ export const OP_DROPOUT: u32 = 28;
 export const OP_BINARYSIGN: u32 = 29;
 export const OP_QUANTIZELINEAR: u32 = 30;
 export const OP_DEQUANTIZELINEAR: u32 = 31;
-export const OP_LAST: u32 = 31;
+export const OP_CHANNELSHUFFLE: u32 = 32;
+export const OP_LAST: u32 = 32;
 
 /** Op name for messages (graph.ts say's %o): its UTF-8 entry in the list, ended by "|" or NUL. */
 export function opName(code: u32): usize {
-  return item("?|Gemm|MatMul|Conv|MaxPool|AveragePool|GlobalAveragePool|GlobalMaxPool|ChannelAffine|Relu|LeakyRelu|PRelu|Clip|Sigmoid|Tanh|HardSigmoid|HardSwish|Softmax|LogSoftmax|Add|Sub|Mul|Div|Concat|Reshape|Transpose|Pad|BatchNormalization|Dropout|BinarySign|QuantizeLinear|DequantizeLinear",
+  return item("?|Gemm|MatMul|Conv|MaxPool|AveragePool|GlobalAveragePool|GlobalMaxPool|ChannelAffine|Relu|LeakyRelu|PRelu|Clip|Sigmoid|Tanh|HardSigmoid|HardSwish|Softmax|LogSoftmax|Add|Sub|Mul|Div|Concat|Reshape|Transpose|Pad|BatchNormalization|Dropout|BinarySign|QuantizeLinear|DequantizeLinear|ChannelShuffle",
     code <= OP_LAST ? code : 0);
 }
 /** Entry k of a "|"-separated list (a literal made UTF-8 by assembly/transform/utf8-templates.mjs). */
@@ -59,7 +60,7 @@ export function opAttrs(code: u32): i32 {
   if (code == OP_MAXPOOL) return 10;
   if (code == OP_QUANTIZELINEAR) return 3;
   if (code == OP_AVERAGEPOOL) return 11;
-  if (code == OP_LEAKYRELU || code == OP_CONCAT || code == OP_DEQUANTIZELINEAR) return 1;
+  if (code == OP_LEAKYRELU || code == OP_CONCAT || code == OP_DEQUANTIZELINEAR || code == OP_CHANNELSHUFFLE) return 1;
   if (code == OP_CLIP || code == OP_HARDSIGMOID || code == OP_SOFTMAX || code == OP_LOGSOFTMAX) return 2;
   if (code == OP_BATCHNORM || code == OP_DROPOUT) return 2;
   if (code == OP_TRANSPOSE || code == OP_PAD) return -1;

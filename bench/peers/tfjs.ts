@@ -162,7 +162,15 @@ export function translate(tf: TF, graph: Graph): TfNet {
           return (env) =>
             env.set(out, { t: finish(tf.fused.depthwiseConv2d({ x: nhwc(get(env, a)), filter, ...conv })), nhwc: true });
         }
-        throw unsupported(node, `group ${group} with ${cg} channels per group (only 1 and depthwise)`);
+        // Other groups (ShuffleNet): one conv per group on its channel slice, concatenated.
+        const fg = f / group, parts = Array.from({ length: group }, (_, j) => ({
+          filter: constant(b, (t) => tf.transpose(tf.slice(t, [j * fg, 0, 0, 0], [fg, cg, kh, kw]), [2, 3, 1, 0])) as Tf.Tensor4D,
+          bias: constant(node.inputs[2], (t) => tf.slice(t, [j * fg], [fg])),
+        }));
+        return (env) => {
+          const xs = tf.split(nhwc(get(env, a)), group, 3);
+          env.set(out, { t: finish(tf.concat(parts.map((p, j) => tf.fused.conv2d({ x: xs[j] as Tf.Tensor4D, ...conv, ...p })), 3)), nhwc: true });
+        };
       }
       case "MaxPool":
       case "AveragePool": {
@@ -241,6 +249,13 @@ export function translate(tf: TF, graph: Graph): TfNet {
       case "Reshape": {
         const target = shape1(out);
         return (env, n) => env.set(out, fromNchw(tf.reshape(nchw(get(env, a)), [target[0] * n, ...target.slice(1)])));
+      }
+      case "ChannelShuffle": {
+        const g = num(at, "groups");
+        return (env) => {
+          const t = nhwc(get(env, a)), [n, h, w, c] = t.shape;
+          env.set(out, { t: tf.reshape(tf.transpose(tf.reshape(t, [n, h, w, g, c / g]), [0, 1, 2, 4, 3]), [n, h, w, c]), nhwc: true });
+        };
       }
       case "Transpose": {
         const perm = at.perm as number[];

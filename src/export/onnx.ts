@@ -101,6 +101,12 @@ export function exportOnnx(g: Graph): Uint8Array {
       case "Concat": add("Concat", n.inputs, [y], [int("axis", a.axis)], n.name); break;
       case "Reshape": reshape(x, shapes.get(y)!, y); break;
       case "Transpose": add("Transpose", [x], [y], [ints("perm", a.perm)], n.name); break;
+      case "ChannelShuffle": { // ONNX has none: the pattern src/import/channel-shuffle.ts fuses back
+        const [b, c, h, w] = xs, t = fresh("shuffled");
+        add("Transpose", [reshape(x, [b, a.groups, c / a.groups, h, w])], [t], [ints("perm", [0, 2, 1, 3, 4])], n.name);
+        reshape(t, xs, y);
+        break;
+      }
       case "Pad": {
         const modes = ["constant", "reflect", "edge", "wrap"];
         if (a.mode === 3) opset = Math.max(opset, 19);

@@ -10,6 +10,7 @@ import { GraphBuilder } from "../ir/build.js";
 import { checkGraph, mixesBatch } from "../ir/analysis.js";
 import type { OpName } from "../ir/ops.js";
 import { fold } from "../passes/fold.js";
+import { fuseChannelShuffle } from "./channel-shuffle.js";
 import { FormatError, ShapeError, UnsupportedError } from "../runtime/errors.js";
 import {
   type AttrValue, type Const, FOLDABLE, decodeAttr, decodeTensor, dtypeName, evalConst, flattenDims, kindOf,
@@ -416,7 +417,9 @@ function importAt(m: onnx.onnx.ModelProto, opset: number, inputs: InputSpec[], b
     b.tensors.set(o, { ...tensor, name: o });
     for (const n of b.nodes) { n.inputs = n.inputs.map((i) => (i === t ? o : i)); n.outputs = n.outputs.map((i) => (i === t ? o : i)); }
   });
-  return b.build(g.name || "model", outputs, false);
+  const graph = b.build(g.name || "model", outputs, false);
+  fuseChannelShuffle(graph);
+  return graph;
 }
 
 /** True when g2 is g1 at twice the batch: same nodes, same constants, activations' dim 0 doubled. */

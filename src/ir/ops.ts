@@ -277,6 +277,19 @@ export const OPS = {
     code: 31, inputs: [3, 3], attrs: [["axis", "i"]],
     infer: (i, a) => quantInfer("DequantizeLinear", i, a), macs: perElement, mixesBatch: quantMixes,
   },
+  // ShuffleNet's channel shuffle: X[N,C,H,W] viewed [N,g,C/g,H,W], axes 1 and 2 swapped, back to
+  // [N,C,H,W] (output channel j·g + i is input channel i·C/g + j). ONNX has no such op: the
+  // importer fuses the Reshape-Transpose-Reshape pattern (src/import/channel-shuffle.ts).
+  ChannelShuffle: {
+    code: 32, inputs: [1, 1], attrs: [["groups", "i"]],
+    infer([x], a) {
+      rank("ChannelShuffle", x, 4, "X [N,C,H,W]");
+      const g = int(a, "groups");
+      if (!(g >= 1) || x[1] % g) fail("ChannelShuffle", `groups dividing C=${x[1]}`, `groups=${g}`);
+      return [[...x]];
+    },
+    macs: free,
+  },
 } as const satisfies Record<string, OpSpec>;
 
 export type OpName = keyof typeof OPS;

@@ -14,6 +14,7 @@
 // A training plan (`{ training: true }`) reuses nothing: every activation gets its own 16-aligned
 // slot in tensor order, so backward can read any of them after the forward pass.
 import { numel, type Graph } from "../ir/graph.js";
+import { concatAliases } from "./concat-alias.js";
 
 export interface LiveRange {
   /** Index of the first node that writes the buffer; 0 for graph inputs. */
@@ -89,6 +90,8 @@ export function planBuffers(buffers: readonly LiveBuffer[]): { offsets: number[]
 export interface PlanOptions {
   /** Every activation at a distinct offset (no reuse), for the trainer's backward pass. */
   training?: boolean;
+  /** Concat inputs planned inside the Concat output, so the Concat copies nothing (./concat-alias.ts). */
+  aliasConcat?: boolean;
 }
 
 /** Arena plan of a graph's activations (tensors without data), f32 at batch 1. */
@@ -105,10 +108,16 @@ export function planArena(graph: Graph, options: PlanOptions = {}): ArenaPlan {
   }
   const ranges = liveRanges(graph.nodes, graph.inputs, graph.outputs,
     (k) => graph.tensors.get(k)?.data === undefined);
-  const buffers = names.map((name) => ({
+  // An aliased Concat input is no buffer of its own: the output's buffer is live from it on.
+  const alias = options.aliasConcat ? concatAliases(graph) : new Map<string, { into: string; at: number }>();
+  for (const [x, { into }] of alias) ranges.get(into)!.first = Math.min(ranges.get(into)!.first, ranges.get(x)!.first);
+  const own = names.filter((n) => !alias.has(n));
+  const buffers = own.map((name) => ({
     size: 4 * numel(graph.tensors.get(name)!.shape),
     ...(ranges.get(name) ?? { first: 1, last: 0 }),
   }));
   const { offsets, arenaBytes } = planBuffers(buffers);
-  return { offsets: new Map(names.map((n, i) => [n, offsets[i]])), arenaBytes };
+  const at = new Map(own.map((n, i) => [n, offsets[i]]));
+  for (const [x, a] of alias) at.set(x, at.get(a.into)! + a.at);
+  return { offsets: new Map(names.map((n) => [n, at.get(n)!])), arenaBytes };
 }

@@ -6,9 +6,12 @@ import { lenet300 } from "./lenet300.js";
 import { lenet5 } from "./lenet5.js";
 import { mobilenet } from "./mobilenet.js";
 import { mobilenetTiny } from "./mobilenet-tiny.js";
+import { shufflenet } from "./shufflenet.js";
+import { squeezenet } from "./squeezenet.js";
 
 export const ZOO: Record<string, (seed?: number) => Graph> = {
   lenet300, lenet5, "hinton-teacher": hintonTeacher, "hinton-student": hintonStudent,
   "mobilenet-tiny": mobilenetTiny, mobilenet, binaryconnect,
+  shufflenet, squeezenet,
 };
-export { binaryconnect, hintonStudent, hintonTeacher, lenet300, lenet5, mobilenet, mobilenetTiny };
+export { binaryconnect, hintonStudent, hintonTeacher, lenet300, lenet5, mobilenet, mobilenetTiny, shufflenet, squeezenet };

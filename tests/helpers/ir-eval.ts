@@ -165,6 +165,12 @@ const KERNELS: Record<string, Kernel> = {
     for (let k = 0; k < y.length; k++) { let off = 0; for (let i = 0; i < out.length; i++) off += (Math.floor(k / os[i]) % out[i]) * xs[a.perm[i]]; y[k] = x.data[off]; }
     return y;
   },
+  ChannelShuffle([x], out, a) { // output channel j·g + i is input channel i·(C/g) + j
+    const [n, c] = out, hw = numel(out.slice(2)), g = a.groups as number, cg = c / g, y = new Float32Array(numel(out));
+    for (let b = 0; b < n; b++) for (let i = 0; i < g; i++) for (let j = 0; j < cg; j++)
+      y.set(x.data.subarray((b * c + i * cg + j) * hw, (b * c + i * cg + j + 1) * hw), (b * c + j * g + i) * hw);
+    return y;
+  },
   Pad([x], out, a) {
     const r = out.length, xs = strides(x.shape), os = strides(out), y = new Float32Array(numel(out));
     for (let k = 0; k < y.length; k++) {
