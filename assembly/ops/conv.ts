@@ -11,7 +11,8 @@
 // A sparse W (csr kept sparse at load) takes the 1×1 or im2col path (depthwise too, as groups
 // of one channel) with f32-spmm in place of f32-gemm-nn, group j's rows on group j's columns;
 // x8-lut-spmm when its values are codebook indices (a dense codebook W is expanded at load).
-import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim, tSparse, needScratch, scratch, fail } from "../graph";
+import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim, tSparse, tEncoding, needScratch, scratch, fail } from "../graph";
+import { prepareConvBinary, runConvBinary } from "./gemm-binary";
 import { checkAct } from "./gemm";
 import { f32GemmNN } from "../kernels/f32-gemm-nn";
 import { f32Im2col } from "../kernels/f32-im2col";
@@ -71,6 +72,7 @@ export function prepareConv(n: u32): bool {
     return fail("Y is %t but X %t ⋆ W %t gives [N,%d,%d,%d]", y, x, w, f, oh, ow);
   }
   if (!checkAct(nAttrI(n, 11))) return false;
+  if (tEncoding(w) == 6) { prepareConvBinary(n); return true; }
   const k = kind(n, c, f);
   if (k == DW3X3) needScratch(dwconv3x3Scratch(oh, ow, sh));
   else if (k == DW) needScratch(convDwScratch(oh, ow, kh, kw, sh, sw, dh, dw));
@@ -84,6 +86,7 @@ export function prepareConv(n: u32): bool {
 
 export function runConv(n: u32): void {
   const x = nIn(n, 0), w = nIn(n, 1), y = nOut(n, 0);
+  if (tEncoding(w) == 6) { runConvBinary(n); return; }
   const batch = tDim(x, 0), c = tDim(x, 1), h = tDim(x, 2), wd = tDim(x, 3), f = tDim(w, 0);
   const oh = tDim(y, 2), ow = tDim(y, 3);
   const g = nAttrI(n, 0), kh = nAttrI(n, 1), kw = nAttrI(n, 2), sh = nAttrI(n, 3), sw = nAttrI(n, 4);

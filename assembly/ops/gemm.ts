@@ -4,7 +4,8 @@
 // transposed to [K,M] in scratch, f32-spmm gives Yᵀ[N,M] (SIMD over the batch), transposed back.
 // A codebook W kept as u8 indices (decode/csr.ts head: lut ≠ 0) runs the x8-lut twins of those
 // kernels; dense (rowPtr = 0) it runs x8-lut-gemv once per row of X.
-import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim, tSize, tSparse, fail, needScratch, scratch } from "../graph";
+import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim, tSize, tSparse, tEncoding, fail, needScratch, scratch } from "../graph";
+import { prepareGemmBinary, runGemmBinary } from "./gemm-binary";
 import { f32Gemv } from "../kernels/f32-gemv";
 import { f32Gemm } from "../kernels/f32-gemm";
 import { f32Spmv } from "../kernels/f32-spmv";
@@ -34,6 +35,7 @@ export function prepareGemm(n: u32): bool {
   if (tSize(b) != nn) return fail("B is %t but W is %t: B needs N = %d elements", b, w, nn);
   if (tRank(y) != 2 || tDim(y, 0) != m || tDim(y, 1) != nn) return fail("Y is %t but X %t · W %tᵀ is [%d,%d]", y, x, w, m, nn);
   if (tSparse(w) && load<usize>(tSparse(w)) && m > 1) needScratch(<usize>(k + nn) * <usize>m << 2);
+  if (tEncoding(w) == 6) prepareGemmBinary(n);
   return checkAct(nAttrI(n, 0));
 }
 
@@ -46,6 +48,7 @@ function transpose(rows: i32, cols: i32, src: usize, dst: usize): void {
 
 export function runGemm(n: u32): void {
   const x = nIn(n, 0), w = nIn(n, 1);
+  if (tEncoding(w) == 6) { runGemmBinary(n); return; }
   const m = tDim(x, 0), k = tDim(x, 1), nn = tDim(w, 0);
   const act = nAttrI(n, 0), a = nAttrF(n, 1), b = nAttrF(n, 2);
   const sp = tSparse(w), px = tData(x), pb = tData(nIn(n, 2)), py = tData(nOut(n, 0));

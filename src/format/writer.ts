@@ -7,6 +7,7 @@ import { SlimnetError, UnsupportedError } from "../runtime/errors.js";
 import { align16, planArena, type PlanOptions } from "../plan/arena.js";
 import { crc32 } from "./crc32.js";
 import { chooseLayout } from "./codebook.js";
+import { encodeBinary, ENC_BINARY } from "./binary.js";
 import {
   DTYPE_F32, ENC_F32, ENTRY_BYTES, FLAG_BATCH_DYNAMIC, HEADER_BYTES, KIND_ACTIVATION, KIND_CONSTANT, MAGIC,
   MAX_RANK, PLAN_BYTES, VERSION, type SectionKind,
@@ -127,10 +128,11 @@ export function writeSlim(graph: Graph, options: WriteOptions = {}): Uint8Array 
     tens.u8(DTYPE_F32);
     tens.u8(t.shape.length);
     if (t.data) {
-      if (!options.training && (t.encoding === "f16" || t.encoding === "int8" || t.encoding === "binary"))
-        throw new UnsupportedError(`${what}: encoding ${t.encoding} cannot be written by format version ${VERSION} (f32, csr, codebook or huffman)`);
+      if (!options.training && (t.encoding === "f16" || t.encoding === "int8"))
+        throw new UnsupportedError(`${what}: encoding ${t.encoding} cannot be written by format version ${VERSION} (f32, csr, codebook, huffman or binary)`);
       if (t.data.length !== elements) throw new SlimnetError(`${what}: ${t.data.length} values for shape [${t.shape}]`);
-      const layout = t.encoding && t.encoding !== "f32" && !options.training ? chooseLayout(t, csrBits) : undefined;
+      const layout = options.training || !t.encoding || t.encoding === "f32" ? undefined
+        : t.encoding === "binary" ? { tag: ENC_BINARY, param: 0, bytes: encodeBinary(t) } : chooseLayout(t, csrBits);
       const coded = layout && layout.tag ? layout : undefined;
       tens.u8(coded ? coded.tag : ENC_F32);
       for (let a = 0; a < MAX_RANK; a++) tens.u32(t.shape[a] ?? 0);
