@@ -131,3 +131,24 @@ test("retraining a binarized graph keeps its binary layers ±α per row (the Tra
     assert.ok(a > 0 && row.every((v) => Math.abs(v) === a), `row ${r} is not ±α: ${[...new Set(row)].slice(0, 4)}`);
   }
 });
+
+test("lrScale: the Trainer multiplies one tensor's update (SGD: ×s); glorotLrScale is BinaryConnect's 1/sqrt(1.5/(fanIn+fanOut))", async () => {
+  const { Trainer } = await import("../src/train/trainer.js");
+  const { glorotLrScale } = await import("../src/passes/binarize.js");
+  assert.equal(glorotLrScale([1024, 1024]), 1 / Math.sqrt(1.5 / 2048));
+  assert.equal(glorotLrScale([50, 20, 5, 5]), 1 / Math.sqrt(1.5 / (20 * 25 + 50 * 25)));
+  const g = lenet300(2), x = Float32Array.from({ length: 4 * 784 }, (_, i) => Math.sin(i)), labels = [1, 2, 3, 4];
+  const delta = async (lrScale?: Record<string, number>) => {
+    const t = await Trainer.create(g, { batch: 4, optimizer: { kind: "sgd", lr: 0.01, momentum: 0 }, lrScale });
+    t.step(x, labels);
+    const after = t.toGraph();
+    return (name: string) => after.tensors.get(name)!.data!.map((v, i) => v - g.tensors.get(name)!.data![i]);
+  };
+  const plain = await delta(), scaled = await delta({ "fc2.weight": 4 });
+  const a = plain("fc2.weight"), b = scaled("fc2.weight");
+  assert.ok(a.some((v) => v !== 0));
+  // (the deltas come from rounded f32 weights: a few ulp of |w| each)
+  a.forEach((v, i) => assert.ok(Math.abs(b[i] - 4 * v) <= 1e-3 * Math.abs(4 * v) + 1e-7, `fc2.weight[${i}]: ${b[i]} vs 4 × ${v}`));
+  assert.deepEqual(scaled("fc1.weight"), plain("fc1.weight"));
+  await assert.rejects(Trainer.create(g, { lrScale: { "fc2.weight": -1 } }), /lrScale of "fc2\.weight" must be a finite number > 0/);
+});
