@@ -10,6 +10,8 @@ import { numel, type Graph } from "../src/ir/graph.js";
 import { applyMasks, magnitudeMasks } from "../src/passes/prune.js";
 import { pruneNeurons } from "../src/passes/prune-neurons.js";
 import { lenet300, lenet5, mobilenet, shufflenet, squeezenet } from "../src/zoo/index.js";
+import { ZooBuilder } from "../src/zoo/layers.js";
+import { binarize } from "../src/passes/binarize.js";
 import { fold } from "../src/passes/fold.js";
 import { ROOT } from "./bundle.js";
 import type { BenchModel } from "./peers/peer.js";
@@ -44,6 +46,12 @@ function sparse90(g: Graph): Graph {
 /** Half the neurons / filters of every hidden layer removed by L1 norm. */
 const neurons50 = async (g: Graph): Promise<Graph> => (await pruneNeurons(g, { keep: 0.5, criterion: "l1" })).graph;
 
+/** One Gemm 4096 → 4096 (issue 7(c)); binary: XNOR-Net ±α rows, bnn: and a BinarySign on its input. */
+async function dense4096(mode?: "xnor" | "bnn"): Promise<Graph> {
+  const b = new ZooBuilder(1), g = b.build("dense4096", [b.dense(b.input("input", [1, 4096]), "fc", 4096, false)], true);
+  return mode ? (await binarize(g, { mode, keepFirstLast: false })).graph : g;
+}
+
 const ZOO: Record<string, ZooEntry> = {
   mlp: { label: "MLP 784-300-100-10, LeNet-300-100 (0.27 M MACs)", build: () => lenet300(), goals: { loadMs: 5, batch1Ms: 0.045, perSecond: 40_000 } },
   lenet5: { label: "LeNet-5 (Caffe / Deep Compression), 1×28×28: conv5×5·20, conv5×5·50, fc 500-10 (2.31 M MACs)", build: () => lenet5(), goals: { loadMs: 5, batch1Ms: 0.085 } },
@@ -54,6 +62,9 @@ const ZOO: Record<string, ZooEntry> = {
   "lenet5-sparse90": { label: "LeNet-5 (trained), 90% of weights pruned: CSR in slimnet, dense for the peers", build: () => sparse90(trained("lenet5")), goals: { vsOrt: 3 }, parent: "lenet5" },
   "mlp-neurons50": { label: "LeNet-300-100 (trained), half the hidden neurons removed (784-150-50-10)", build: () => neurons50(trained("lenet300")), goals: { vsParent: 1.8 }, parent: "mlp" },
   "lenet5-neurons50": { label: "LeNet-5 (trained), half the filters and hidden neurons removed (10-25-250-10)", build: () => neurons50(trained("lenet5")), goals: { vsParent: 1.8 }, parent: "lenet5" },
+  dense4096: { label: "one dense layer 4096×4096, f32 (16.8 M MACs)", build: () => dense4096(), goals: {} },
+  "dense4096-binary": { label: "the 4096×4096 layer binary (±α rows; 1-bit sign-select in slimnet, dense for the peers)", build: () => dense4096("xnor"), goals: {}, parent: "dense4096" },
+  "dense4096-bnn": { label: "the binary 4096×4096 layer after BinarySign (XNOR-popcount in slimnet, dense for the peers)", build: () => dense4096("bnn"), goals: {}, parent: "dense4096" },
 };
 
 export const MODEL_KEYS = Object.keys(ZOO);

@@ -1,7 +1,7 @@
 // Binary weights: the BinarySign op (runtime SIMD and scalar, ±1 with +1 at 0 and −0; ONNX export
 // against onnxruntime-web; hard-tanh straight-through gradient in trainer.wasm), the binarize
 // pass (default layers, ±α rows, "binary" tag, BNN sign insertion), a short binarized training
-// run, and the writer's refusal of the tag until the tag-6 layout lands.
+// run, and the CLI writing a runnable .slim (the tag-6 layout itself: tests/binary-runtime.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -68,7 +68,7 @@ test("binarize without data: first and last layer stay real, the rest ±α per r
   assert.ok(Math.abs(x.layers[1].bitsPerWeight - (1 + 32 / 300)) < 1e-9);
   const bc = await binarize(g, { keepFirstLast: false });
   assert.ok(bc.graph.tensors.get("logits.weight")!.data!.every((v) => v === 1 || v === -1));
-  assert.throws(() => writeSlim(bc.graph), /encoding binary cannot be written/);
+  assert.ok(writeSlim(bc.graph).length < writeSlim(g).length / 20, "binary layers are stored as bits");
   await assert.rejects(binarize(g, { layers: ["nope"] }), /no layer "nope"/);
 });
 
@@ -94,7 +94,7 @@ test("binarize with data: a short BinaryConnect run trains to well above chance;
   assert.ok((await accuracy(r.graph, data)) > 0.8, "the tagged graph evaluates through the trainer");
 });
 
-test("slimnet binarize: per-layer table and test accuracy; .slim output refused before training", async () => {
+test("slimnet binarize: per-layer table and test accuracy; the .slim output runs as the .onnx one", async () => {
   const { spawnSync } = await import("node:child_process");
   const { mkdtempSync, writeFileSync } = await import("node:fs");
   const { join } = await import("node:path");
@@ -103,13 +103,20 @@ test("slimnet binarize: per-layer table and test accuracy; .slim output refused 
   writeFileSync(model, exportOnnx(lenet300(1)));
   const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "binarize", model, ...args],
     { cwd: new URL("..", import.meta.url), encoding: "utf8" });
-  const slim = cli("-o", join(dir, "b.slim"), "--data", "mnist");
-  assert.equal(slim.status, 1);
-  assert.match(slim.stderr, /\.slim cannot hold binary weights yet.*use -o OUT\.onnx/);
   const r = cli("-o", join(dir, "b.onnx"), "--mode", "xnor", "--data", "mnist", "--limit", "1000", "--epochs", "1");
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /fc2\s+│?\s*Gemm.*binary.*1\.11/);
   assert.match(r.stdout, /test accuracy \(10,000 images/);
+  const slim = cli("-o", join(dir, "b.slim"), "--mode", "xnor", "--data", "mnist", "--limit", "1000", "--epochs", "1");
+  assert.equal(slim.status, 0, slim.stderr);
+  const { readFileSync: read } = await import("node:fs");
+  const bytes = read(join(dir, "b.slim")), onnx = await ort.InferenceSession.create(read(join(dir, "b.onnx")));
+  // fc2 (300 → 100, the binary layer) takes 100·(4 + 40) bytes instead of 120,000
+  assert.ok(bytes.length < read(join(dir, "b.onnx")).length - 110_000, `${bytes.length} bytes`);
+  const m = await Model.load(bytes), x = Float32Array.from({ length: 784 }, (_, i) => Math.cos(i));
+  const got = m.run({ input: x }).logits.data as Float32Array;
+  const want = (await onnx.run({ input: new ort.Tensor("float32", x, [1, 784]) })).logits.data as Float32Array;
+  want.forEach((v, i) => assert.ok(Math.abs(v - got[i]) <= 1e-4 * Math.max(1, Math.abs(v)), `logit ${i}: ${got[i]} vs ${v}`));
 });
 
 test("retraining a binarized graph keeps its binary layers ±α per row (the Trainer's sign hook for the tag)", async () => {
@@ -123,4 +130,25 @@ test("retraining a binarized graph keeps its binary layers ±α per row (the Tra
     const row = after.subarray(r * 300, (r + 1) * 300), a = Math.abs(row[0]);
     assert.ok(a > 0 && row.every((v) => Math.abs(v) === a), `row ${r} is not ±α: ${[...new Set(row)].slice(0, 4)}`);
   }
+});
+
+test("lrScale: the Trainer multiplies one tensor's update (SGD: ×s); glorotLrScale is BinaryConnect's 1/sqrt(1.5/(fanIn+fanOut))", async () => {
+  const { Trainer } = await import("../src/train/trainer.js");
+  const { glorotLrScale } = await import("../src/passes/binarize.js");
+  assert.equal(glorotLrScale([1024, 1024]), 1 / Math.sqrt(1.5 / 2048));
+  assert.equal(glorotLrScale([50, 20, 5, 5]), 1 / Math.sqrt(1.5 / (20 * 25 + 50 * 25)));
+  const g = lenet300(2), x = Float32Array.from({ length: 4 * 784 }, (_, i) => Math.sin(i)), labels = [1, 2, 3, 4];
+  const delta = async (lrScale?: Record<string, number>) => {
+    const t = await Trainer.create(g, { batch: 4, optimizer: { kind: "sgd", lr: 0.01, momentum: 0 }, lrScale });
+    t.step(x, labels);
+    const after = t.toGraph();
+    return (name: string) => after.tensors.get(name)!.data!.map((v, i) => v - g.tensors.get(name)!.data![i]);
+  };
+  const plain = await delta(), scaled = await delta({ "fc2.weight": 4 });
+  const a = plain("fc2.weight"), b = scaled("fc2.weight");
+  assert.ok(a.some((v) => v !== 0));
+  // (the deltas come from rounded f32 weights: a few ulp of |w| each)
+  a.forEach((v, i) => assert.ok(Math.abs(b[i] - 4 * v) <= 1e-3 * Math.abs(4 * v) + 1e-7, `fc2.weight[${i}]: ${b[i]} vs 4 × ${v}`));
+  assert.deepEqual(scaled("fc1.weight"), plain("fc1.weight"));
+  await assert.rejects(Trainer.create(g, { lrScale: { "fc2.weight": -1 } }), /lrScale of "fc2\.weight" must be a finite number > 0/);
 });

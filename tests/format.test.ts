@@ -371,7 +371,7 @@ test("rejects a reserved or unknown encoding tag", () => {
   const bytes = writeSlim(mlp());
   const w1 = tensorAt(bytes, 1);
   rejects(mutate(bytes, (b) => { b[w1 + 7] = 2; }), /tensor 1 "w1": byteLength \d+, expected \d+ for int8/); // an f32 record retagged int8 (§3.7)
-  rejects(mutate(bytes, (b) => { b[w1 + 7] = 6; }), /encoding 6 \(binary\) is not supported/);
+  rejects(mutate(bytes, (b) => { b[w1 + 7] = 6; }), /tensor 1 "w1": byteLength 940800, expected 31200 for binary/); // tag 6 is read: an f32 body is the wrong size
   rejects(mutate(bytes, (b) => { b[w1 + 7] = 9; }), /unknown encoding tag 9/);
   rejects(mutate(bytes, (b) => { b[tensorAt(b, 0) + 7] = 1; }), /an activation has encoding 1/);
 });
@@ -444,7 +444,7 @@ test("rejects bad graph inputs/outputs and PLAN errors, including arena overlap"
 test("writer refuses graphs the format cannot hold", () => {
   const g = mlp();
   g.tensors.set("w1", { ...g.tensors.get("w1")!, encoding: "binary" });
-  assert.throws(() => writeSlim(g), /tensor "w1": encoding binary cannot be written by format version 1/);
+  assert.throws(() => writeSlim(g), /tensor "w1": binary row 0 holds .* at column 1, expected ±.* \(±α per row: \|w\| of the row's first element\)/);
   const h = mlp();
   h.nodes[0] = { ...h.nodes[0], attrs: { act: 0, actA: 0 } };
   assert.throws(() => writeSlim(h), /node "fc1" \(Gemm\): attribute actB is missing/);

@@ -6,6 +6,7 @@ import { csrKept, csrDecode, csrBadColumn, unpackBits, HEAD } from "../decode/cs
 import { huffDecode, hErr, hAt, hA, hB } from "../decode/huffman";
 import { readF16 } from "../decode/f16";
 import { readInt8 } from "../decode/int8";
+import { binCheck, binRow, binWords } from "../decode/binary";
 import { GEMV_SPARSE_MAX } from "../ops/gemm";
 import { SPMM_SPARSE_MAX } from "../ops/conv";
 import { heapAlloc } from "../memory";
@@ -189,7 +190,6 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
     if (dtype != 1) return bad(at + 5, "tensor %d dtype expected 1 (f32), got %d", t, dtype);
     if (rank > 6) return bad(at + 6, "tensor %d rank %d exceeds 6", t, rank);
     if (kind == 0 && enc != 0) return bad(at + 7, "tensor %d is an activation with encoding expected 0, got %d", t, enc);
-    if (enc == 6) return bad(at + 7, "tensor %d: encoding %d is not supported by this runtime (version 1)", t, enc);
     if (enc > 6) return bad(at + 7, "tensor %d encoding %d is unknown", t, enc);
     let elems: u64 = 1;
     for (let i: u32 = 0; i < 6; i++) {
@@ -220,6 +220,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
       if (!d) return false;
       store<usize>((enc == 1 ? rData : rSparse) + (<usize>t << alignof<usize>()), d);
     }
+    if (enc == 6 && !readBinary(t, r, at, base + wOff + off, blen, <u32>elems)) return false;
   }
 
   // GRPH: parsed before NODE so node inputs can be checked against graph inputs.
@@ -450,6 +451,21 @@ function readCoded(t: u32, r: usize, at: u64, p: usize, blen: u32, elems: u32, e
     for (let i: u32 = 0; i < elems; i++) store<f32>(out + (<usize>i << 2), load<f32>(lut + <usize>(i / cols) * stride + (<usize>load<u8>(idx + i) << 2)));
     store<usize>(rData + (<usize>t << alignof<usize>()), out);
   }
+  curKind = TENS;
+  return true;
+}
+
+/** ✔ §3.8 of the binary tensor t (record r at file offset `at`, data at p); it stays in place. */
+function readBinary(t: u32, r: usize, at: u64, p: usize, blen: u32, elems: u32): bool {
+  const rank = <u32>load<u8>(r + 6), name = load<u32>(r), rows = rank ? load<u32>(r + 8) : 1, words = binWords(elems / rows);
+  if (rank < 2) return bad(at + 6, "tensor %d \"%s\": binary needs rank ≥ 2, got %d", t, name, rank);
+  if (load<u32>(r + 40)) return bad(at + 40, "tensor %d \"%s\": param %x is invalid for encoding %d", t, name, load<u32>(r + 40), 6);
+  const want: u64 = <u64>rows * 4 + <u64>rows * words * 4;
+  if (<u64>blen != want) return bad(at + 36, "tensor %d \"%s\": byteLength %d, expected %d for binary", t, name, blen, <u32>want);
+  const e = binCheck(p, rows, elems / rows);
+  curKind = WGTS;
+  if (e == 1) return bad(p - file + binRow * 4, "tensor %d \"%s\": binary alpha[%d] is not finite and ≥ 0", t, name, binRow);
+  if (e == 2) return bad(p - file + (<u64>rows + <u64>binRow * words + words - 1) * 4, "tensor %d \"%s\": padding bits of binary row %d's last word are not 0", t, name, binRow);
   curKind = TENS;
   return true;
 }

@@ -1,6 +1,7 @@
 // Binary activations × binary weights (BNN layers): y[i,j] = α[j]·(K − 2·popcount(a_i XOR w_j)),
 // the ±1 dot product of K terms from the number of sign disagreements. A [M, words] and
-// W [N, words] are packed by x1-pack.ts with words a multiple of 4 (zero padding: exact for any K).
+// W [N, words] are packed by x1-pack.ts (zero padding: exact for any K); 128-bit chunks in SIMD,
+// the words beyond a multiple of 4 (a .slim binary row has ⌈K/32⌉ words) by scalar popcnt.
 // Per 128 bits: load, xor, i8x16.popcnt, add. Byte counters take ≤ 31 chunks (31·8 < 256) before
 // they are widened into i32 lanes. Four activation rows share each weight load (the batch case).
 // Measured (tests/binary-kernels.test.ts, Node 20, shared 2-core machine, 4096×4096): batch 1
@@ -18,6 +19,12 @@ import * as ref from "./reference/x1-xnor-gemm";
 // @ts-ignore: decorator
 @inline function pop(a: usize, w: usize, o: usize): v128 {
   return i8x16.popcnt(v128.xor(v128.load(a + o), v128.load(w + o)));
+}
+/** Disagreements in the tail words [from, words) of rows a and w. */
+function tail(a: usize, w: usize, from: i32, words: i32): i32 {
+  let d = 0;
+  for (let c = from; c < words; c++) d += <i32>popcnt<u32>(load<u32>(a + (<usize>c << 2)) ^ load<u32>(w + (<usize>c << 2)));
+  return d;
 }
 
 export function x1XnorGemm(a: usize, w: usize, alpha: usize, y: usize, m: i32, n: i32, k: i32, words: i32): void {
@@ -42,10 +49,11 @@ export function x1XnorGemm(a: usize, w: usize, alpha: usize, y: usize, m: i32, n
         s0 = widen(s0, c0); s1 = widen(s1, c1); s2 = widen(s2, c2); s3 = widen(s3, c3);
       }
       const al = load<f32>(alpha + (<usize>j << 2)), yj = y + (<usize>(i * n + j) << 2), step = <usize>n << 2;
-      store<f32>(yj, al * <f32>(k - 2 * lanes(s0)));
-      store<f32>(yj + step, al * <f32>(k - 2 * lanes(s1)));
-      store<f32>(yj + 2 * step, al * <f32>(k - 2 * lanes(s2)));
-      store<f32>(yj + 3 * step, al * <f32>(k - 2 * lanes(s3)));
+      const t = chunks << 2;
+      store<f32>(yj, al * <f32>(k - 2 * (lanes(s0) + tail(a0, wj, t, words))));
+      store<f32>(yj + step, al * <f32>(k - 2 * (lanes(s1) + tail(a1, wj, t, words))));
+      store<f32>(yj + 2 * step, al * <f32>(k - 2 * (lanes(s2) + tail(a2, wj, t, words))));
+      store<f32>(yj + 3 * step, al * <f32>(k - 2 * (lanes(s3) + tail(a3, wj, t, words))));
     }
   }
   for (; i < m; i++) {
@@ -59,7 +67,7 @@ export function x1XnorGemm(a: usize, w: usize, alpha: usize, y: usize, m: i32, n
         for (; c < end; c++) c8 = i8x16.add(c8, pop(ai, wj, <usize>c << 4));
         s = widen(s, c8);
       }
-      store<f32>(y + (<usize>(i * n + j) << 2), load<f32>(alpha + (<usize>j << 2)) * <f32>(k - 2 * lanes(s)));
+      store<f32>(y + (<usize>(i * n + j) << 2), load<f32>(alpha + (<usize>j << 2)) * <f32>(k - 2 * (lanes(s) + tail(ai, wj, chunks << 2, words))));
     }
   }
 }

@@ -13,6 +13,7 @@
 // x8-lut-spmm when its values are codebook indices (a dense codebook W is expanded at load).
 import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim, tSparse, tEncoding, needScratch, scratch, fail } from "../graph";
 import { prepareConvInt8, runConvInt8 } from "./conv-int8";
+import { prepareConvBinary, runConvBinary } from "./gemm-binary";
 import { checkAct } from "./gemm";
 import { f32GemmNN } from "../kernels/f32-gemm-nn";
 import { f32Im2col } from "../kernels/f32-im2col";
@@ -73,6 +74,7 @@ export function prepareConv(n: u32): bool {
   }
   if (!checkAct(nAttrI(n, 11))) return false;
   if (tEncoding(w) == 2) return prepareConvInt8(n);
+  if (tEncoding(w) == 6) { prepareConvBinary(n); return true; }
   const k = kind(n, c, f);
   if (k == DW3X3) needScratch(dwconv3x3Scratch(oh, ow, sh));
   else if (k == DW) needScratch(convDwScratch(oh, ow, kh, kw, sh, sw, dh, dw));
@@ -87,6 +89,7 @@ export function prepareConv(n: u32): bool {
 export function runConv(n: u32): void {
   const x = nIn(n, 0), w = nIn(n, 1), y = nOut(n, 0);
   if (tEncoding(w) == 2) { runConvInt8(n); return; }
+  if (tEncoding(w) == 6) { runConvBinary(n); return; }
   const batch = tDim(x, 0), c = tDim(x, 1), h = tDim(x, 2), wd = tDim(x, 3), f = tDim(w, 0);
   const oh = tDim(y, 2), ow = tDim(y, 3);
   const g = nAttrI(n, 0), kh = nAttrI(n, 1), kw = nAttrI(n, 2), sh = nAttrI(n, 3), sw = nAttrI(n, 4);

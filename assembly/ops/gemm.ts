@@ -6,6 +6,7 @@
 // kernels; dense (rowPtr = 0) it runs x8-lut-gemv once per row of X.
 import { nIn, nOut, nAttrI, nAttrF, tData, tRank, tDim, tSize, tSparse, tEncoding, fail, needScratch, scratch } from "../graph";
 import { prepareGemmInt8, runGemmInt8 } from "./gemm-int8";
+import { prepareGemmBinary, runGemmBinary } from "./gemm-binary";
 import { f32Gemv } from "../kernels/f32-gemv";
 import { f32Gemm } from "../kernels/f32-gemm";
 import { f32Spmv } from "../kernels/f32-spmv";
@@ -36,6 +37,7 @@ export function prepareGemm(n: u32): bool {
   if (tRank(y) != 2 || tDim(y, 0) != m || tDim(y, 1) != nn) return fail("Y is %t but X %t · W %tᵀ is [%d,%d]", y, x, w, m, nn);
   if (tEncoding(w) == 2) return prepareGemmInt8(n) && checkAct(nAttrI(n, 0));
   if (tSparse(w) && load<usize>(tSparse(w)) && m > 1) needScratch(<usize>(k + nn) * <usize>m << 2);
+  if (tEncoding(w) == 6) prepareGemmBinary(n);
   return checkAct(nAttrI(n, 0));
 }
 
@@ -49,6 +51,7 @@ function transpose(rows: i32, cols: i32, src: usize, dst: usize): void {
 export function runGemm(n: u32): void {
   const x = nIn(n, 0), w = nIn(n, 1);
   if (tEncoding(w) == 2) { runGemmInt8(n); return; }
+  if (tEncoding(w) == 6) { runGemmBinary(n); return; }
   const m = tDim(x, 0), k = tDim(x, 1), nn = tDim(w, 0);
   const act = nAttrI(n, 0), a = nAttrF(n, 1), b = nAttrF(n, 2);
   const sp = tSparse(w), px = tData(x), pb = tData(nIn(n, 2)), py = tData(nOut(n, 0));

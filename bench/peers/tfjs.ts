@@ -208,7 +208,7 @@ export function translate(tf: TF, graph: Graph): TfNet {
           env.set(out, { t: tf.add(tf.mul(v.t, s), h), nhwc: v.nhwc });
         };
       }
-      case "Relu": case "LeakyRelu": case "Clip": case "Sigmoid": case "Tanh": case "HardSigmoid": case "HardSwish": {
+      case "Relu": case "LeakyRelu": case "Clip": case "Sigmoid": case "Tanh": case "HardSigmoid": case "HardSwish": case "BinarySign": {
         const f = elementwise(tf, node);
         return (env) => {
           const v = get(env, a);
@@ -346,6 +346,7 @@ function elementwise(tf: TF, node: Node): (x: T) => T {
     case "Tanh": return (x) => tf.tanh(x);
     case "HardSigmoid": return (x) => tf.clipByValue(tf.add(tf.mul(x, num(at, "alpha")), num(at, "beta")), 0, 1);
     case "HardSwish": return (x) => tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
+    case "BinarySign": return (x) => tf.sub(1, tf.mul(2, tf.cast(tf.less(x, 0), "float32"))); // −1 where x < 0, else +1
     default: throw unsupported(node, "op");
   }
 }

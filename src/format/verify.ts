@@ -11,6 +11,7 @@ import { decodeCsr } from "./csr.js";
 import { decodeCoded, ENC_CSR, type Storage } from "./codebook.js";
 import { decodeF16 } from "./f16.js";
 import { decodeInt8, type Int8Decoded } from "./int8.js";
+import { decodeBinary, ENC_BINARY } from "./binary.js";
 
 export const MAGIC = [0x53, 0x4c, 0x49, 0x4d] as const; // "SLIM"
 export const VERSION = 1;
@@ -32,7 +33,7 @@ export const KIND_CONSTANT = 1;
 export const SECTION_KINDS = ["STRS", "TENS", "NODE", "GRPH", "PLAN", "WGTS", "EXIT"] as const;
 export type SectionKind = (typeof SECTION_KINDS)[number];
 const REQUIRED: readonly SectionKind[] = ["STRS", "TENS", "NODE", "GRPH", "PLAN"];
-/** Encoding tag = index (§3.1); v1 enables f32, csr, codebook and huffman. */
+/** Encoding tag = index (§3.1); v1 enables f32, csr, codebook, huffman and binary. */
 export const ENCODINGS: readonly Encoding[] = ["f32", "f16", "int8", "csr", "codebook", "huffman", "binary"];
 export const ENC_F32 = 0;
 
@@ -195,8 +196,6 @@ export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFil
     if (rank > MAX_RANK) fail(TS, r + 6, `${what}: rank ${rank} is above ${MAX_RANK}`);
     if (kind === KIND_ACTIVATION && encoding !== 0) fail(TS, r + 7, `${what}: an activation has encoding ${encoding}, expected 0 (f32)`);
     if (encoding >= ENCODINGS.length) fail(TS, r + 7, `${what}: unknown encoding tag ${encoding}`);
-    if (encoding > 5)
-      fail(TS, r + 7, `${what}: encoding ${encoding} (${ENCODINGS[encoding]}) is not supported by this runtime (version ${VERSION})`);
     const dims: number[] = [];
     let elements = 1;
     for (let a = 0; a < MAX_RANK; a++) {
@@ -225,7 +224,9 @@ export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFil
     let dense: Uint32Array | undefined, storage: Storage | undefined, int8: Int8Decoded | undefined;
     const bad = (s: "TENS" | "WGTS", at: number, msg: string) => fail(`section "${s}"`, at, msg);
     const at = sec("WGTS").offset + offset;
-    if (encoding === ENC_CSR && param >>> 8 === 0) {
+    if (encoding === ENC_BINARY) {
+      dense = decodeBinary(dv, at, { dims, elements, byteLength, param, rankAt: r + 6, lengthAt: r + 36, paramAt: r + 40 }, what, bad);
+    } else if (encoding === ENC_CSR && param >>> 8 === 0) {
       if (rank < 2) fail(TS, r + 6, `${what}: csr needs rank ≥ 2, got ${rank}`);
       if (param < 1 || param > 16) fail(TS, r + 40, `${what}: csr gap bits (param) ${fmt(param)} is outside 1..16`);
       if (byteLength < 4) fail(TS, r + 36, `${what}: byteLength ${byteLength} cannot hold the csr nnz`);

@@ -9,6 +9,7 @@ import { crc32 } from "./crc32.js";
 import { chooseLayout, type Layout } from "./codebook.js";
 import { encodeF16 } from "./f16.js";
 import { encodeInt8 } from "./int8.js";
+import { encodeBinary, ENC_BINARY } from "./binary.js";
 import {
   DTYPE_F32, ENC_F32, ENTRY_BYTES, FLAG_BATCH_DYNAMIC, HEADER_BYTES, KIND_ACTIVATION, KIND_CONSTANT, MAGIC,
   MAX_RANK, PLAN_BYTES, VERSION, type SectionKind,
@@ -129,11 +130,9 @@ export function writeSlim(graph: Graph, options: WriteOptions = {}): Uint8Array 
     tens.u8(DTYPE_F32);
     tens.u8(t.shape.length);
     if (t.data) {
-      if (!options.training && t.encoding === "binary")
-        throw new UnsupportedError(`${what}: encoding ${t.encoding} cannot be written by format version ${VERSION} (f32, csr, codebook or huffman)`);
       if (t.data.length !== elements) throw new SlimnetError(`${what}: ${t.data.length} values for shape [${t.shape}]`);
-      const fixed = options.training ? undefined : t.encoding === "f16" ? 1 : t.encoding === "int8" ? 2 : undefined;
-      const layout: Layout | undefined = fixed ? { tag: fixed, param: 0, bytes: fixed === 1 ? encodeF16(t.data) : encodeInt8(t) }
+      const fixed = options.training ? undefined : t.encoding === "f16" ? 1 : t.encoding === "int8" ? 2 : t.encoding === "binary" ? ENC_BINARY : undefined;
+      const layout: Layout | undefined = fixed ? { tag: fixed, param: 0, bytes: fixed === 1 ? encodeF16(t.data) : fixed === 2 ? encodeInt8(t) : encodeBinary(t) }
         : t.encoding && t.encoding !== "f32" && !options.training ? chooseLayout(t, csrBits) : undefined;
       const coded = layout && layout.tag ? layout : undefined;
       tens.u8(coded ? coded.tag : ENC_F32);

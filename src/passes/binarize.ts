@@ -86,6 +86,14 @@ export interface BinarizeOptions {
   optimizer?: OptimizerConfig;
   /** Default: ×0.1 of the start rate over the run (BinaryConnect's exponential decay, in steps). */
   schedule?: ScheduleConfig;
+  /**
+   * Learning-rate multiplier of the binarized weights: "glorot" is BinaryConnect's per-layer
+   * W_LR_scale, 1 / sqrt(1.5 / (fanIn + fanOut)) (the shadows live in [−1, 1], far wider than
+   * their Glorot init, so they need the larger steps to flip); default 1.
+   */
+  lrScale?: "glorot" | number;
+  /** Augments each training batch in place (see FitOptions.augment, e.g. data/augment.ts jitter). */
+  augment?: (x: Float32Array, n: number, seed: number) => void;
   seed?: number;
   progress?: boolean;
   onEpoch?: (e: EpochStats) => void;
@@ -106,6 +114,12 @@ export interface BinarizeResult {
   layers: BinarizeLayerStats[];
   history: EpochStats[];
   valAccuracy?: number;
+}
+
+/** BinaryConnect's W_LR_scale of a [out, in, ...kernel] weight: 1 / sqrt(1.5 / (fanIn + fanOut)). */
+export function glorotLrScale(shape: readonly number[]): number {
+  const n = shape.reduce((a, b) => a * b, 1), k = shape.length > 2 ? n / (shape[0] * shape[1]) : 1;
+  return 1 / Math.sqrt(1.5 / (n / shape[0] + shape[0] * k));
 }
 
 /** Deployed ±α weights without training: sign per element × (α per row, or 1 for binaryconnect). */
@@ -134,9 +148,12 @@ export async function binarize(input: Graph, o: BinarizeOptions = {}): Promise<B
   let history: EpochStats[] = [], valAccuracy: number | undefined;
   if (o.data) {
     const sets = o.val ? { train: o.data, val: o.val } : split(o.data, 0.1, seed);
-    const t = await Trainer.create(g, { batch: o.batch ?? 100, hooks, optimizer: o.optimizer ?? { kind: "adam", lr: 0.003 } });
+    const s = o.lrScale ?? 1;
+    if (s !== "glorot" && !(typeof s === "number" && s > 0 && Number.isFinite(s))) throw new InputError(`lrScale must be "glorot" or a number > 0, got ${JSON.stringify(s)}`);
+    const lrScale = Object.fromEntries(Object.keys(hooks).map((w) => [w, s === "glorot" ? glorotLrScale(g.tensors.get(w)!.shape) : s]));
+    const t = await Trainer.create(g, { batch: o.batch ?? 100, hooks, lrScale, optimizer: o.optimizer ?? { kind: "adam", lr: 0.003 } });
     history = fit(t, sets.train, {
-      epochs, seed, val: sets.val, progress: o.progress, onEpoch: o.onEpoch,
+      epochs, seed, val: sets.val, progress: o.progress, onEpoch: o.onEpoch, augment: o.augment,
       schedule: o.schedule ?? { kind: "step", every: 1, gamma: 0.1 ** (1 / epochs) },
     });
     g = t.toGraph();

@@ -56,6 +56,8 @@ export interface OptimParam {
   param: number;
   grad: number;
   n: number;
+  /** Multiplies the learning rate for this buffer (e.g. BinaryConnect's per-layer Glorot scale); default 1. */
+  lrScale?: number;
 }
 
 export class Optimizer {
@@ -83,8 +85,9 @@ export class Optimizer {
     const w = this.#wasm, c = this.config;
     this.#steps++;
     for (const { p, m, v } of this.#slots) {
-      if (c.kind === "sgd") w.sgdStep(p.param, p.grad, m, p.n, lr, c.momentum, c.weightDecay, c.nesterov ? 1 : 0);
-      else w.adamStep(p.param, p.grad, m, v, p.n, lr, c.beta1, c.beta2, c.eps, c.weightDecay, this.#steps);
+      const r = lr * (p.lrScale ?? 1);
+      if (c.kind === "sgd") w.sgdStep(p.param, p.grad, m, p.n, r, c.momentum, c.weightDecay, c.nesterov ? 1 : 0);
+      else w.adamStep(p.param, p.grad, m, v, p.n, r, c.beta1, c.beta2, c.eps, c.weightDecay, this.#steps);
     }
   }
 }

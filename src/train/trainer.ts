@@ -34,6 +34,8 @@ export interface TrainerOptions {
    * it is tagged "binary" (its ±α values are the shadow's start, so the deployed weights stay put).
    */
   hooks?: Record<string, Hook>;
+  /** Learning-rate multipliers by tensor name (default 1). */
+  lrScale?: Record<string, number>;
   /** trainer.wasm bytes or module (default: dist/trainer.wasm). */
   wasm?: WasmSource;
 }
@@ -128,7 +130,9 @@ export class Trainer {
       const hook = hooks[name] ?? storageHook(t);
       const hooked = hook ? install(w, slot, hook) : undefined;
       if (hooked) this.#hooks.push(hooked);
-      this.optimizer.add(hooked?.target ?? { param: slot.w, grad: slot.g, n: slot.n });
+      const lrScale = o.lrScale?.[name];
+      if (lrScale !== undefined && !(lrScale > 0 && Number.isFinite(lrScale))) throw new InputError(`lrScale of "${name}" must be a finite number > 0, got ${lrScale}`);
+      this.optimizer.add({ ...(hooked?.target ?? { param: slot.w, grad: slot.g, n: slot.n }), lrScale });
       trainable.push(name);
     }
     this.trainable = trainable;

@@ -1,14 +1,14 @@
-// slimnet binarize IN -o OUT.onnx --mode binaryconnect|xnor|bnn [--data mnist --epochs N] [--all-layers]:
+// slimnet binarize IN -o OUT.slim|OUT.onnx --mode binaryconnect|xnor|bnn [--data mnist --epochs N] [--all-layers]:
 // binary weights (src/passes/binarize.ts), trained binarized when --data is given. The first and
 // last layer stay real-valued unless --all-layers. Prints per layer the weights, binary or real,
 // mean scale α, stored bits per weight (1 + 32/K: the signs and one f32 scale per row) and bytes
 // before → after, totals, and MNIST test accuracy before → after.
-// Only .onnx output for now (dense ±α weights): the .slim layout of binary weights (tag 6) is not
-// written yet, so -o OUT.slim is refused before any training starts.
+// .slim stores the binary layers as 1-bit signs + an f32 α per row (docs/FORMAT.md §3.8) and the
+// runtime runs them on the x1 kernels; .onnx holds the same ±α weights dense.
 import { fromImageSet } from "../../data/batches.js";
 import { binarize as binarizePass, BINARIZE_MODES } from "../../passes/binarize.js";
 import { accuracy } from "../../passes/prune.js";
-import { InputError, UnsupportedError } from "../../runtime/errors.js";
+import { InputError } from "../../runtime/errors.js";
 import { intOption, onePositional, printJson, type Command } from "../command.js";
 import { bytes, table } from "../table.js";
 import { accuracyLine, arrow, checkOut, loadTrainTest, readGraph, testAccuracy, TRAINING_FLAGS, writeGraph } from "./prune.js";
@@ -19,12 +19,11 @@ const ratio = (a: number, b: number): string => `${(a / b).toFixed(1)}×`;
 export const binarize: Command = {
   name: "binarize",
   summary: "binary weights (BinaryConnect, XNOR-Net scales, BNN activations), trained binarized when --data is given",
-  usage: "IN -o OUT.onnx [--mode binaryconnect|xnor|bnn] [--all-layers] [--data mnist|DIR] [--epochs 10] [--limit N] " +
+  usage: "IN -o OUT.slim|OUT.onnx [--mode binaryconnect|xnor|bnn] [--all-layers] [--data mnist|DIR] [--epochs 10] [--limit N] " +
     "[--batch 100] [--lr 0.003] [--seed S] [--json]",
   options: { ...TRAINING_FLAGS, mode: { type: "string" }, epochs: { type: "string" }, "all-layers": { type: "boolean" } },
   async run(values, positionals) {
     const file = onePositional(this, positionals), out = checkOut(this, values.out);
-    if (/\.slim$/i.test(out)) throw new UnsupportedError(`binarize: .slim cannot hold binary weights yet (the tag-6 writer of docs/FORMAT.md §3 is not merged); use -o OUT.onnx`);
     const mode = values.mode === undefined ? "binaryconnect" : choice(values, "mode", BINARIZE_MODES);
     if (values.data === undefined) {
       const needs = ["epochs", "limit", "lr", "batch"].filter((k) => values[k] !== undefined);
@@ -50,6 +49,6 @@ export const binarize: Command = {
       arrow(bytes(l.before), bytes(l.after)), ratio(l.before, l.after),
     ]), ["total", "", rows.reduce((s, l) => s + l.params, 0), mode, "", ((8 * after) / rows.reduce((s, l) => s + l.params, 0)).toFixed(2), arrow(bytes(before), bytes(after)), ratio(before, after)]));
     if (test) console.log(accuracyLine(test.before, test.after, test.n));
-    console.log(`saved ${out} (${bytes(written.length)}; dense ±α weights until .slim stores them as bits)`);
+    console.log(`saved ${out} (${bytes(written.length)}${/\.onnx$/i.test(out) ? "; dense ±α weights: -o OUT.slim stores them as bits" : ""})`);
   },
 };
