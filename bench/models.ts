@@ -7,6 +7,7 @@ import { exportOnnx } from "../src/export/onnx.js";
 import { writeSlim } from "../src/format/writer.js";
 import { importOnnx } from "../src/import/onnx.js";
 import { numel, type Graph } from "../src/ir/graph.js";
+import { clusterWeights } from "../src/passes/cluster.js";
 import { applyMasks, magnitudeMasks } from "../src/passes/prune.js";
 import { pruneNeurons } from "../src/passes/prune-neurons.js";
 import { lenet300, lenet5, mobilenet, shufflenet, squeezenet } from "../src/zoo/index.js";
@@ -33,6 +34,7 @@ interface ZooEntry {
   goals: Goals;
   /** Key of the dense model this one was compressed from. */
   parent?: string;
+  load?: BenchModel["load"];
 }
 
 const trained = (name: string): Graph => importOnnx(readFileSync(`${ROOT}data/models/${name}.onnx`));
@@ -45,6 +47,12 @@ function sparse90(g: Graph): Graph {
 
 /** Half the neurons / filters of every hidden layer removed by L1 norm. */
 const neurons50 = async (g: Graph): Promise<Graph> => (await pruneNeurons(g, { keep: 0.5, criterion: "l1" })).graph;
+
+/** sparse90, then 5-bit k-means codebooks per layer (no fine-tuning: latency only). */
+function codebook5(g: Graph): Graph {
+  clusterWeights(sparse90(g), { bits: 5 });
+  return g;
+}
 
 /** One Gemm 4096 → 4096 (issue 7(c)); binary: XNOR-Net ±α rows, bnn: and a BinarySign on its input. */
 async function dense4096(mode?: "xnor" | "bnn"): Promise<Graph> {
@@ -64,7 +72,15 @@ const ZOO: Record<string, ZooEntry> = {
   "lenet5-neurons50": { label: "LeNet-5 (trained), half the filters and hidden neurons removed (10-25-250-10)", build: () => neurons50(trained("lenet5")), goals: { vsParent: 1.8 }, parent: "lenet5" },
   dense4096: { label: "one dense layer 4096×4096, f32 (16.8 M MACs)", build: () => dense4096(), goals: {} },
   "dense4096-binary": { label: "the 4096×4096 layer binary (±α rows; 1-bit sign-select in slimnet, dense for the peers)", build: () => dense4096("xnor"), goals: {}, parent: "dense4096" },
-  "dense4096-bnn": { label: "the binary 4096×4096 layer after BinarySign (XNOR-popcount in slimnet, dense for the peers)", build: () => dense4096("bnn"), goals: {}, parent: "dense4096" },
+  "dense4096-bnn": { label: "the binary 4096×4096 layer after BinarySign (XNOR-popcount in slimnet, dense for the peers)", build: () => dense4096("bnn"), goals: { vsParent: 10 }, parent: "dense4096" },
+  "mlp-codebook": {
+    label: "LeNet-300-100 (trained), 90% pruned + 5-bit codebooks, kept as u8 indices (x8-lut kernels; expand: \"never\")",
+    build: () => codebook5(trained("lenet300")), goals: {}, parent: "mlp", load: { expand: "never" },
+  },
+  "lenet5-codebook": {
+    label: "LeNet-5 (trained), 90% pruned + 5-bit codebooks, kept as u8 indices (x8-lut kernels; expand: \"never\")",
+    build: () => codebook5(trained("lenet5")), goals: {}, parent: "lenet5", load: { expand: "never" },
+  },
 };
 
 export const MODEL_KEYS = Object.keys(ZOO);
@@ -91,6 +107,7 @@ export async function prepareModel(key: string): Promise<BenchModel> {
     input,
     output,
     inputShape: [...graph.tensors.get(input)!.shape],
+    load: entry.load,
   };
 }
 

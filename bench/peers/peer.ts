@@ -14,6 +14,8 @@ export interface BenchModel {
   output: string;
   /** Input shape at batch 1 (dim 0 is the batch). */
   inputShape: number[];
+  /** slimnet's Model.load options for this model (e.g. `expand: "never"` to time the LUT kernels). */
+  load?: { expand?: "auto" | "always" | "never" };
 }
 
 export interface Session {

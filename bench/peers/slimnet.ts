@@ -17,7 +17,7 @@ export const slimnet: Peer = {
   async open(model) {
     const { Model } = await importSlimnet();
     // The wasm is read inside the timed region, as the other runtimes read theirs.
-    const net = await Model.load(model.slim, { wasm: await readFile(SLIMNET_WASM) });
+    const net = await Model.load(model.slim, { ...model.load, wasm: await readFile(SLIMNET_WASM) });
     return {
       run: (data, shape) => net.run({ [model.input]: { data, shape } })[model.output].data,
       close: () => undefined,
