@@ -9,6 +9,7 @@ import { numel, type Graph } from "../src/ir/graph.js";
 import { concatAliases } from "../src/plan/concat-alias.js";
 import { planArena } from "../src/plan/arena.js";
 import { writeSlim } from "../src/format/writer.js";
+import { crc32 } from "../src/format/crc32.js";
 import { verify } from "../src/format/verify.js";
 import { Model } from "../src/runtime/model.js";
 import { fold } from "../src/passes/fold.js";
@@ -33,23 +34,18 @@ function fire(o: { axis?: number; leak?: boolean; extraRead?: boolean; c?: numbe
   return b.build("fire", o.leak ? [y, e1] : [y], true);
 }
 
-// Files with Concat slices load only where the readers (assembly/format/reader.ts, src/format/verify.ts)
-// have the §6 exception; until that lands the tests that load them are skipped, saying so.
-const accepted = (() => { try { verify(writeSlim(fire(), { aliasConcat: true })); return true; } catch { return false; } })();
-const pending = accepted ? false : "the readers lack the §6 Concat-slice exception (patch: /work/notes/shuffle-concat-slices.patch)";
-
 test("planner: Concat inputs go to adjacent slices of the output; the arena does not grow", () => {
   for (const g of [fire(), squeezenet(3), (() => { const s = shufflenet(3); fold(s); return s; })()]) {
     const concats = g.nodes.filter((n) => n.op === "Concat"), alias = concatAliases(g);
     assert.equal(alias.size, 2 * concats.length, `${g.name}: every Concat input aliased`);
-    const plain = planArena(g), aliased = planArena(g, { aliasConcat: true });
+    const plain = planArena(g, { aliasConcat: false }), aliased = planArena(g, { aliasConcat: true });
     assert.ok(aliased.arenaBytes <= plain.arenaBytes, `${g.name}: ${aliased.arenaBytes} ≤ ${plain.arenaBytes}`);
     for (const n of concats) {
       let at = aliased.offsets.get(n.outputs[0])!;
       for (const x of n.inputs) { assert.equal(aliased.offsets.get(x), at, `${g.name}: ${x} at its slice`); at += 4 * numel(g.tensors.get(x)!.shape); }
     }
     console.log(`${g.name}: arena ${plain.arenaBytes} → ${aliased.arenaBytes} bytes at batch 1`);
-    if (accepted) verify(writeSlim(g, { aliasConcat: true })); // the §6 checks accept Concat slices, and nothing else overlaps
+    verify(writeSlim(g, { aliasConcat: true })); // the §6 checks accept Concat slices, and nothing else overlaps
   }
 });
 
@@ -64,9 +60,9 @@ test("planner: no aliasing for near misses (axis with dims > 1 before it, inputs
   assert.deepEqual([...concatAliases(g).values()].map((a) => a.into), [inner, inner], "only the inner Concat of a nest");
 });
 
-test("runtime: the same outputs with and without Concat slices, batch 1 (in place) and batch 3 (scratch)", { skip: pending }, async () => {
+test("runtime: the same outputs with and without Concat slices, batch 1 (in place) and batch 3 (scratch)", async () => {
   for (const g of [fire(), squeezenet(4), (() => { const s = shufflenet(4); fold(s); return s; })()]) {
-    const plain = writeSlim(g), aliased = writeSlim(g, { aliasConcat: true });
+    const plain = writeSlim(g, { aliasConcat: false }), aliased = writeSlim(g, { aliasConcat: true });
     for (const simd of [true, false]) {
       const a = await Model.load(plain, { simd }), b = await Model.load(aliased, { simd });
       for (const batch of [1, 3, 1]) {
@@ -77,4 +73,25 @@ test("runtime: the same outputs with and without Concat slices, batch 1 (in plac
       }
     }
   }
+});
+
+/** `bytes` with activation `id`'s arena offset set to `at`, section and header CRCs redone. */
+function moveTensor(bytes: Uint8Array, id: number, at: number): Uint8Array {
+  const b = bytes.slice(), dv = new DataView(b.buffer), sections = dv.getUint32(8, true);
+  for (let i = 0; i < sections; i++) {
+    const e = 32 + 16 * i, off = dv.getUint32(e + 4, true), len = dv.getUint32(e + 8, true);
+    if (String.fromCharCode(...b.subarray(e, e + 4)) !== "TENS") continue;
+    dv.setUint32(off + 4 + 48 * id + 32, at, true);
+    dv.setUint32(e + 12, crc32(b.subarray(off, off + len)), true);
+  }
+  dv.setUint32(16, crc32(b.subarray(32, 32 + 16 * sections), crc32(b.subarray(0, 16))), true);
+  return b;
+}
+
+test("hostile files: a Concat input one slot off its slice overlaps a live tensor and is refused by both readers", async () => {
+  const g = fire(), bytes = writeSlim(g, { aliasConcat: true }), file = verify(bytes);
+  const concat = g.nodes.find((n) => n.op === "Concat")!, second = file.tensors.findIndex((t) => t.name === concat.inputs[1]);
+  const moved = moveTensor(bytes, second, file.tensors[second].offset + 16);
+  assert.throws(() => verify(moved), /overlaps .* while both are live/);
+  await assert.rejects(Model.load(moved), /are live at the same time .* but overlap in the arena/);
 });

@@ -10,7 +10,7 @@ import { binCheck, binRow, binWords } from "../decode/binary";
 import { GEMV_SPARSE_MAX } from "../ops/gemm";
 import { SPMM_SPARSE_MAX } from "../ops/conv";
 import { heapAlloc } from "../memory";
-import { OP_LAST, OP_TRANSPOSE, opMinIn, opMaxIn, opAttrs } from "../ops/opcodes";
+import { OP_LAST, OP_TRANSPOSE, OP_CONCAT, opMinIn, opMaxIn, opAttrs } from "../ops/opcodes";
 
 const VERSION: u32 = 1;
 const HEADER: u32 = 32;
@@ -328,7 +328,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
       if (load<u32>(rArenaOff + (<usize>b << 2)) >= aEnd) break;
       if (load<u32>(tens + <usize>b * 48 + 36) == 0) continue;
       const bFrom = liveFrom(state, b), bTo = load<u32>(lastUse + (<usize>b << 2));
-      if (aFrom <= bTo && bFrom <= aTo) {
+      if (aFrom <= bTo && bFrom <= aTo && !concatSlice(nodes, state, lastUse, tens, a, b) && !concatSlice(nodes, state, lastUse, tens, b, a)) {
         return bad(secOff, "tensors %d and %d are live at the same time (nodes %d..%d and %d..%d) but overlap in the arena", a, b, aFrom, aTo, bFrom, bTo);
       }
     }
@@ -468,6 +468,21 @@ function readBinary(t: u32, r: usize, at: u64, p: usize, blen: u32, elems: u32):
   if (e == 2) return bad(p - file + (<u64>rows + <u64>binRow * words + words - 1) * 4, "tensor %d \"%s\": padding bits of binary row %d's last word are not 0", t, name, binRow);
   curKind = TENS;
   return true;
+}
+
+/** §6 Concat slice: x is an input of the Concat writing y, read last there, at its slice of y. */
+function concatSlice(nodes: usize, state: usize, lastUse: usize, tens: usize, x: u32, y: u32): bool {
+  const s = load<u32>(state + (<usize>y << 2));
+  if (s < 2) return false;
+  const w = s - 2, r = <usize>load<u32>(nodes + (<usize>w << 2));
+  if (<u32>load<u16>(r + 4) != OP_CONCAT || load<u32>(lastUse + (<usize>x << 2)) != w) return false;
+  let at = load<u32>(rArenaOff + (<usize>y << 2));
+  for (let i: u32 = 0, n = <u32>load<u8>(r + 6); i < n; i++) {
+    const id = load<u32>(r + 12 + (<usize>i << 2));
+    if (id == x) return load<u32>(rArenaOff + (<usize>x << 2)) == at;
+    at += load<u32>(tens + <usize>id * 48 + 36);
+  }
+  return false;
 }
 
 /** First node at which activation t is live: graph inputs from the start. */

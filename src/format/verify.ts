@@ -364,12 +364,19 @@ export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFil
       fail(TS, recordAt(id) + 32, `${tensorAt(id)}: arena bytes ${fmt(t.offset)}..${fmt(t.offset + t.byteLength)} exceed arenaBytes (${fmt(arenaBytes)})`);
   });
   const ranges = liveRanges(nodes, inputs, outputs, isActivation);
+  /** §6 Concat slice: x is an input of the Concat writing y, read last there, at its slice of y. */
+  const concatSlice = (x: number, y: number): boolean => {
+    const w = writer[y], n = nodes[w];
+    if (w === undefined || w < 0 || n.op !== "Concat" || ranges.get(x)!.last !== w) return false;
+    const j = n.inputs.indexOf(x);
+    return j >= 0 && tensors[x].offset === tensors[y].offset + n.inputs.slice(0, j).reduce((a, i) => a + tensors[i].byteLength, 0);
+  };
   const live = [...ranges.keys()].sort((a, b) => tensors[a].offset - tensors[b].offset);
   for (let i = 0; i < live.length; i++) {
     const a = tensors[live[i]], ra = ranges.get(live[i])!;
     for (let j = i + 1; j < live.length && tensors[live[j]].offset < a.offset + a.byteLength; j++) {
       const rb = ranges.get(live[j])!;
-      if (rangesIntersect(ra, rb))
+      if (rangesIntersect(ra, rb) && !concatSlice(live[i], live[j]) && !concatSlice(live[j], live[i]))
         fail(TS, recordAt(live[j]) + 32, `${tensorAt(live[j])} at arena ${fmt(tensors[live[j]].offset)} overlaps ` +
           `${tensorAt(live[i])} (${fmt(a.offset)}..${fmt(a.offset + a.byteLength)}) while both are live ` +
           `(nodes ${Math.max(ra.first, rb.first)}..${Math.min(ra.last, rb.last)})`);

@@ -90,7 +90,7 @@ export function planBuffers(buffers: readonly LiveBuffer[]): { offsets: number[]
 export interface PlanOptions {
   /** Every activation at a distinct offset (no reuse), for the trainer's backward pass. */
   training?: boolean;
-  /** Concat inputs planned inside the Concat output, so the Concat copies nothing (./concat-alias.ts). */
+  /** Concat inputs planned inside the Concat output, so the Concat copies nothing (./concat-alias.ts); default on. */
   aliasConcat?: boolean;
 }
 
@@ -109,7 +109,7 @@ export function planArena(graph: Graph, options: PlanOptions = {}): ArenaPlan {
   const ranges = liveRanges(graph.nodes, graph.inputs, graph.outputs,
     (k) => graph.tensors.get(k)?.data === undefined);
   // An aliased Concat input is no buffer of its own: the output's buffer is live from it on.
-  const alias = options.aliasConcat ? concatAliases(graph) : new Map<string, { into: string; at: number }>();
+  const alias = (options.aliasConcat ?? true) ? concatAliases(graph) : new Map<string, { into: string; at: number }>();
   for (const [x, { into }] of alias) ranges.get(into)!.first = Math.min(ranges.get(into)!.first, ranges.get(x)!.first);
   const own = names.filter((n) => !alias.has(n));
   const buffers = own.map((name) => ({
