@@ -11,6 +11,9 @@ import { applyMasks, magnitudeMasks } from "../src/passes/prune.js";
 import { pruneNeurons } from "../src/passes/prune-neurons.js";
 import { lenet300, lenet5, mobilenet, shufflenet, squeezenet } from "../src/zoo/index.js";
 import { fold } from "../src/passes/fold.js";
+import { quantize } from "../src/passes/quantize.js";
+import { fromImageSet, head } from "../src/data/batches.js";
+import { loadImageSet } from "../src/data/mnist.js";
 import { ROOT } from "./bundle.js";
 import type { BenchModel } from "./peers/peer.js";
 
@@ -44,6 +47,9 @@ function sparse90(g: Graph): Graph {
 /** Half the neurons / filters of every hidden layer removed by L1 norm. */
 const neurons50 = async (g: Graph): Promise<Graph> => (await pruneNeurons(g, { keep: 0.5, criterion: "l1" })).graph;
 
+/** Static int8 (docs/FORMAT.md §3.7), inputs calibrated on the first 100 MNIST training images. */
+const int8 = async (g: Graph): Promise<Graph> => (await quantize(g, { data: head(fromImageSet(loadImageSet("mnist", "train")), 100) })).graph;
+
 const ZOO: Record<string, ZooEntry> = {
   mlp: { label: "MLP 784-300-100-10, LeNet-300-100 (0.27 M MACs)", build: () => lenet300(), goals: { loadMs: 5, batch1Ms: 0.045, perSecond: 40_000 } },
   lenet5: { label: "LeNet-5 (Caffe / Deep Compression), 1×28×28: conv5×5·20, conv5×5·50, fc 500-10 (2.31 M MACs)", build: () => lenet5(), goals: { loadMs: 5, batch1Ms: 0.085 } },
@@ -54,6 +60,8 @@ const ZOO: Record<string, ZooEntry> = {
   "lenet5-sparse90": { label: "LeNet-5 (trained), 90% of weights pruned: CSR in slimnet, dense for the peers", build: () => sparse90(trained("lenet5")), goals: { vsOrt: 3 }, parent: "lenet5" },
   "mlp-neurons50": { label: "LeNet-300-100 (trained), half the hidden neurons removed (784-150-50-10)", build: () => neurons50(trained("lenet300")), goals: { vsParent: 1.8 }, parent: "mlp" },
   "lenet5-neurons50": { label: "LeNet-5 (trained), half the filters and hidden neurons removed (10-25-250-10)", build: () => neurons50(trained("lenet5")), goals: { vsParent: 1.8 }, parent: "lenet5" },
+  "mlp-int8": { label: "LeNet-300-100 (trained), int8 weights and inputs (static, 100 calibration images)", build: () => int8(trained("lenet300")), goals: { vsParent: 1.5 }, parent: "mlp" },
+  "lenet5-int8": { label: "LeNet-5 (trained), int8 weights and inputs (static, 100 calibration images)", build: () => int8(trained("lenet5")), goals: { vsParent: 1.5 }, parent: "lenet5" },
 };
 
 export const MODEL_KEYS = Object.keys(ZOO);
