@@ -23,9 +23,9 @@ export function x8Im2col(cg: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw
         let a = 0, b = 0;
         if (<u32>iy < <u32>h && dw == 1) {
           a = lo; b = hi;
-          for (let ox = a, d = o + <usize>a * step, s = row + <usize>(a * sw - pl); ox < b; ox++, d += step, s += sw) {
-            for (let kx = 0; kx < kw; kx += 8) store<u64>(d + kx, load<u64>(s + kx));
-          }
+          let d = o + <usize>a * step, s = row + <usize>(a * sw - pl);
+          if (kw <= 8) for (let ox = a; ox < b; ox++, d += step, s += sw) store<u64>(d, load<u64>(s));
+          else for (let ox = a; ox < b; ox++, d += step, s += sw) for (let kx = 0; kx < kw; kx += 8) store<u64>(d + kx, load<u64>(s + kx));
         }
         for (let ox = 0; ox < ow; ox++) {
           if (ox == a) { ox = b; if (ox >= ow) break; }
