@@ -50,6 +50,20 @@ const neurons50 = async (g: Graph): Promise<Graph> => (await pruneNeurons(g, { k
 /** Static int8 (docs/FORMAT.md §3.7), inputs calibrated on the first 100 MNIST training images. */
 const int8 = async (g: Graph): Promise<Graph> => (await quantize(g, { data: head(fromImageSet(loadImageSet("mnist", "train")), 100) })).graph;
 
+/**
+ * The peers' copy of an int8 graph: its weights (q·scale exactly) as plain f32 and f32 inputs, as
+ * for the other compressed models (ORT would otherwise get QDQ nodes the tfjs translation lacks).
+ */
+function denseF32(g: Graph): Graph {
+  if (![...g.tensors.values()].some((t) => t.encoding === "int8")) return g;
+  const tensors = new Map([...g.tensors].map(([k, t]) => {
+    if (t.encoding !== "int8") return [k, t];
+    const { encoding: _e, scales: _s, inputQuant: _q, ...plain } = t;
+    return [k, plain];
+  }));
+  return { ...g, tensors };
+}
+
 const ZOO: Record<string, ZooEntry> = {
   mlp: { label: "MLP 784-300-100-10, LeNet-300-100 (0.27 M MACs)", build: () => lenet300(), goals: { loadMs: 5, batch1Ms: 0.045, perSecond: 40_000 } },
   lenet5: { label: "LeNet-5 (Caffe / Deep Compression), 1×28×28: conv5×5·20, conv5×5·50, fc 500-10 (2.31 M MACs)", build: () => lenet5(), goals: { loadMs: 5, batch1Ms: 0.085 } },
@@ -83,7 +97,7 @@ export async function prepareModel(key: string): Promise<BenchModel> {
   return {
     key,
     graph,
-    onnx: exportOnnx(graph),
+    onnx: exportOnnx(denseF32(graph)),
     slim: writeSlim(graph),
     input,
     output,
