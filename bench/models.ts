@@ -14,6 +14,9 @@ import { lenet300, lenet5, mobilenet, shufflenet, squeezenet } from "../src/zoo/
 import { ZooBuilder } from "../src/zoo/layers.js";
 import { binarize } from "../src/passes/binarize.js";
 import { fold } from "../src/passes/fold.js";
+import { quantize } from "../src/passes/quantize.js";
+import { fromImageSet, head } from "../src/data/batches.js";
+import { loadImageSet } from "../src/data/mnist.js";
 import { ROOT } from "./bundle.js";
 import type { BenchModel } from "./peers/peer.js";
 
@@ -60,6 +63,23 @@ async function dense4096(mode?: "xnor" | "bnn"): Promise<Graph> {
   return mode ? (await binarize(g, { mode, keepFirstLast: false })).graph : g;
 }
 
+/** Static int8 (docs/FORMAT.md §3.7), inputs calibrated on the first 100 MNIST training images. */
+const int8 = async (g: Graph): Promise<Graph> => (await quantize(g, { data: head(fromImageSet(loadImageSet("mnist", "train")), 100) })).graph;
+
+/**
+ * The peers' copy of an int8 graph: its weights (q·scale exactly) as plain f32 and f32 inputs, as
+ * for the other compressed models (ORT would otherwise get QDQ nodes the tfjs translation lacks).
+ */
+function denseF32(g: Graph): Graph {
+  if (![...g.tensors.values()].some((t) => t.encoding === "int8")) return g;
+  const tensors = new Map([...g.tensors].map(([k, t]) => {
+    if (t.encoding !== "int8") return [k, t];
+    const { encoding: _e, scales: _s, inputQuant: _q, ...plain } = t;
+    return [k, plain];
+  }));
+  return { ...g, tensors };
+}
+
 const ZOO: Record<string, ZooEntry> = {
   mlp: { label: "MLP 784-300-100-10, LeNet-300-100 (0.27 M MACs)", build: () => lenet300(), goals: { loadMs: 5, batch1Ms: 0.045, perSecond: 40_000 } },
   lenet5: { label: "LeNet-5 (Caffe / Deep Compression), 1×28×28: conv5×5·20, conv5×5·50, fc 500-10 (2.31 M MACs)", build: () => lenet5(), goals: { loadMs: 5, batch1Ms: 0.085 } },
@@ -81,6 +101,8 @@ const ZOO: Record<string, ZooEntry> = {
     label: "LeNet-5 (trained), 90% pruned + 5-bit codebooks, kept as u8 indices (x8-lut kernels; expand: \"never\")",
     build: () => codebook5(trained("lenet5")), goals: {}, parent: "lenet5", load: { expand: "never" },
   },
+  "mlp-int8": { label: "LeNet-300-100 (trained), int8 weights and inputs (static, 100 calibration images)", build: () => int8(trained("lenet300")), goals: { vsParent: 1.5 }, parent: "mlp" },
+  "lenet5-int8": { label: "LeNet-5 (trained), int8 weights and inputs (static, 100 calibration images)", build: () => int8(trained("lenet5")), goals: { vsParent: 1.5 }, parent: "lenet5" },
 };
 
 export const MODEL_KEYS = Object.keys(ZOO);
@@ -102,7 +124,7 @@ export async function prepareModel(key: string): Promise<BenchModel> {
   return {
     key,
     graph,
-    onnx: exportOnnx(graph),
+    onnx: exportOnnx(denseF32(graph)),
     slim: writeSlim(graph),
     input,
     output,

@@ -274,7 +274,7 @@ describe("int8 kernels: SIMD and scalar builds vs their twins and the §3.7 form
   });
 
   it("qs8-gemv / qs8-gemm: odd shapes, K not a multiple of 16, all acts, static and per-row dynamic", () => {
-    for (const [bi, kw] of builds.entries()) for (const [m, n, k] of [[1, 1, 1], [1, 9, 17], [2, 4, 16], [3, 7, 33], [5, 13, 100], [4, 8, 500], [1, 30, 785]]) {
+    for (const [bi, kw] of builds.entries()) for (const [m, n, k] of [[1, 1, 1], [1, 9, 17], [2, 4, 16], [3, 7, 33], [5, 13, 100], [4, 8, 500], [1, 30, 785], [7, 3, 40], [9, 1, 25], [12, 6, 64]]) {
       const kp = (k + 15) & ~15;
       for (const act of [0, 1, 2, 3]) for (const dynamic of [false, true]) {
         kw.reset();
@@ -295,9 +295,10 @@ describe("int8 kernels: SIMD and scalar builds vs their twins and the §3.7 form
         };
         for (const fn of ["qs8Gemm", "refQs8Gemm"]) {
           // Conv-style output [n, m] (ym 1, yn m) and Gemm-style [m, n].
-          for (const [ym, yn] of [[n, 1], [1, m]]) {
+          // Static: one shared [xScale, xZero] (stride 0, as Conv passes it) too.
+          for (const [ym, yn] of [[n, 1], [1, m]]) for (const stride of dynamic ? [8] : [8, 0]) {
             const y = kw.alloc(m * n);
-            kw.k[fn](m, n, kp, pa, pw, prs, psc, pxq, 8, pb, y, ym, yn, act, aA, aB);
+            kw.k[fn](m, n, kp, pa, pw, prs, psc, pxq, stride, pb, y, ym, yn, act, aA, aB);
             const got = kw.read(y, m * n);
             for (let i = 0; i < m; i++) for (let r = 0; r < n; r++)
               assert.ok(Object.is(got[i * ym + r * yn] + 0, expect(i, r) + 0), `${bi ? "scalar" : "simd"} ${fn} ${m}x${n}x${k} act ${act} dyn ${dynamic} [${i},${r}] ${got[i * ym + r * yn]} vs ${expect(i, r)}`);
@@ -313,7 +314,7 @@ describe("int8 kernels: SIMD and scalar builds vs their twins and the §3.7 form
   });
 
   it("x8-im2col: pads read as the zero point, strides, dilations", () => {
-    for (const kw of builds) for (const [c, h, w, kh, kwd, s, d, p] of [[1, 28, 28, 5, 5, 1, 1, 0], [3, 7, 9, 3, 3, 2, 1, 1], [2, 10, 6, 3, 2, 1, 2, 2], [20, 12, 12, 5, 5, 1, 1, 0]]) {
+    for (const kw of builds) for (const [c, h, w, kh, kwd, s, d, p] of [[1, 28, 28, 5, 5, 1, 1, 0], [3, 7, 9, 3, 3, 2, 1, 1], [2, 10, 6, 3, 2, 1, 2, 2], [20, 12, 12, 5, 5, 1, 1, 0], [2, 9, 14, 3, 9, 1, 1, 2], [1, 6, 6, 3, 3, 1, 1, 3]]) {
       kw.reset();
       const oh = Math.floor((h + 2 * p - (kh - 1) * d - 1) / s) + 1, ow = Math.floor((w + 2 * p - (kwd - 1) * d - 1) / s) + 1, K = c * kh * kwd, kp = (K + 22) & ~15; // ≥ K + 7 (decode/int8.ts)
       const x = new Uint8Array(c * h * w).map(() => Math.floor(rand() * 256)), z = 77;

@@ -27,7 +27,8 @@ export function qs8Act(m: i32, n: i32, y: usize, ym: i32, yn: i32, act: i32, act
 }
 
 /** Epilogue of rows j..j+3 for sums `acc`, stored at y, y+yn, … (yn in floats); act comes after (qs8Act). */
-export function qs8Store4(acc: v128, j: i32, xs: f32, xz: i32, rowSum: usize, scale: usize, b: usize, y: usize, yn: i32): void {
+// @ts-ignore: decorator
+@inline export function qs8Store4(acc: v128, j: i32, xs: f32, xz: i32, rowSum: usize, scale: usize, b: usize, y: usize, yn: i32): void {
   const o = <usize>j << 2;
   let v = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(acc, i32x4.mul(i32x4.splat(xz), v128.load(rowSum + o)))), f32x4.mul(f32x4.splat(xs), v128.load(scale + o)));
   if (b) v = f32x4.add(v, v128.load(b + o));
