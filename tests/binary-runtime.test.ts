@@ -9,7 +9,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-web";
 import { exportOnnx } from "../src/export/onnx.js";
-import { crc32 } from "../src/format/crc32.js";
 import { readSlim } from "../src/format/reader.js";
 import { writeSlim } from "../src/format/writer.js";
 import type { Graph } from "../src/ir/graph.js";
@@ -18,6 +17,7 @@ import { FormatError } from "../src/runtime/errors.js";
 import { Model } from "../src/runtime/index.js";
 import { ZooBuilder } from "../src/zoo/layers.js";
 import { randomKit } from "./kernels-wasm.js";
+import { fixCrcs, sectionOffset as section } from "./helpers/slim-bytes.js";
 
 ort.env.wasm.numThreads = 1;
 const { randn } = randomKit(606);
@@ -105,20 +105,6 @@ test("file: binary layers ≈ 1/32 of f32; write(read(f)) = f; ±α read back bi
   assert.throws(() => writeSlim(bad), /tensor "fc2\.weight": binary row 7 holds .* at column 3, expected ±/);
 });
 
-const section = (b: Uint8Array, kind: string) => {
-  const dv = new DataView(b.buffer, b.byteOffset);
-  for (let i = 0; i < dv.getUint32(8, true); i++) if (String.fromCharCode(...b.subarray(32 + 16 * i, 36 + 16 * i)) === kind) return dv.getUint32(36 + 16 * i, true);
-  throw new Error(kind);
-};
-function fixCrcs(b: Uint8Array): Uint8Array {
-  const dv = new DataView(b.buffer, b.byteOffset), n = dv.getUint32(8, true);
-  for (let i = 0; i < n; i++) {
-    const at = 32 + 16 * i, o = dv.getUint32(at + 4, true), l = dv.getUint32(at + 8, true);
-    dv.setUint32(at + 12, crc32(b.subarray(o, o + l)), true);
-  }
-  dv.setUint32(16, crc32(b.subarray(32, 32 + 16 * n), crc32(b.subarray(0, 16))), true);
-  return b;
-}
 
 test("binary checks (§3.8): both readers reject rank, param, byteLength, α (NaN, Inf, < 0, −0) and padding bits", async () => {
   const w = Float32Array.from({ length: 5 * 37 }, (_, i) => (Math.sin(i) < 0 ? -1 : 1) * (0.5 + Math.floor(i / 37)));

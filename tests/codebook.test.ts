@@ -10,9 +10,9 @@ import type { Graph, Tensor } from "../src/ir/graph.js";
 import { writeSlim } from "../src/format/writer.js";
 import { readSlim } from "../src/format/reader.js";
 import { inspect } from "../src/format/inspect.js";
-import { crc32 } from "../src/format/crc32.js";
 import { FormatError } from "../src/runtime/errors.js";
 import { Model } from "../src/runtime/model.js";
+import { fixCrcs } from "./helpers/slim-bytes.js";
 
 const { rand, int, randn } = randomKit(4242);
 
@@ -150,15 +150,6 @@ describe("x8-lut kernels = scalar twins = JS", () => {
   });
 });
 
-function fixCrcs(b: Uint8Array): Uint8Array {
-  const dv = new DataView(b.buffer, b.byteOffset), n = dv.getUint32(8, true);
-  for (let i = 0; i < n; i++) {
-    const at = 32 + 16 * i, o = dv.getUint32(at + 4, true), l = dv.getUint32(at + 8, true);
-    dv.setUint32(at + 12, crc32(b.subarray(o, o + l)), true);
-  }
-  dv.setUint32(16, crc32(b.subarray(32, 32 + 16 * n), crc32(b.subarray(0, 16))), true);
-  return b;
-}
 
 describe("codebook checks: both readers reject every new rule", () => {
   it("param, byteLength, codebook finite, index padding, huffman table and stream", async () => {

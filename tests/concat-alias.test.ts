@@ -9,13 +9,13 @@ import { numel, type Graph } from "../src/ir/graph.js";
 import { concatAliases } from "../src/plan/concat-alias.js";
 import { planArena } from "../src/plan/arena.js";
 import { writeSlim } from "../src/format/writer.js";
-import { crc32 } from "../src/format/crc32.js";
 import { verify } from "../src/format/verify.js";
 import { Model } from "../src/runtime/model.js";
 import { fold } from "../src/passes/fold.js";
 import { shufflenet } from "../src/zoo/shufflenet.js";
 import { squeezenet } from "../src/zoo/squeezenet.js";
 import { rng, randn } from "./helpers/onnx-builder.js";
+import { fixCrcs, sectionOffset } from "./helpers/slim-bytes.js";
 
 const r = rng(99);
 const conv = (b: GraphBuilder, x: string, f: number, k: number): string => {
@@ -75,17 +75,11 @@ test("runtime: the same outputs with and without Concat slices, batch 1 (in plac
   }
 });
 
-/** `bytes` with activation `id`'s arena offset set to `at`, section and header CRCs redone. */
+/** `bytes` with activation `id`'s arena offset set to `at`, CRCs redone. */
 function moveTensor(bytes: Uint8Array, id: number, at: number): Uint8Array {
-  const b = bytes.slice(), dv = new DataView(b.buffer), sections = dv.getUint32(8, true);
-  for (let i = 0; i < sections; i++) {
-    const e = 32 + 16 * i, off = dv.getUint32(e + 4, true), len = dv.getUint32(e + 8, true);
-    if (String.fromCharCode(...b.subarray(e, e + 4)) !== "TENS") continue;
-    dv.setUint32(off + 4 + 48 * id + 32, at, true);
-    dv.setUint32(e + 12, crc32(b.subarray(off, off + len)), true);
-  }
-  dv.setUint32(16, crc32(b.subarray(32, 32 + 16 * sections), crc32(b.subarray(0, 16))), true);
-  return b;
+  const b = bytes.slice();
+  new DataView(b.buffer).setUint32(sectionOffset(b, "TENS") + 4 + 48 * id + 32, at, true);
+  return fixCrcs(b);
 }
 
 test("hostile files: a Concat input one slot off its slice overlaps a live tensor and is refused by both readers", async () => {

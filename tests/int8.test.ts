@@ -10,12 +10,12 @@ import { evalGraph, type Value } from "./helpers/ir-eval.js";
 import type { Graph, Node, Tensor } from "../src/ir/graph.js";
 import { writeSlim } from "../src/format/writer.js";
 import { readSlim } from "../src/format/reader.js";
-import { crc32 } from "../src/format/crc32.js";
 import { roundEven } from "../src/format/int8.js";
 import { FormatError, SlimnetError } from "../src/runtime/errors.js";
 import { Model } from "../src/runtime/model.js";
 import { importOnnx } from "../src/import/onnx.js";
 import { loadImageSet } from "../src/data/mnist.js";
+import { fixCrcs, sectionOffset as sectionAt } from "./helpers/slim-bytes.js";
 
 const fr = Math.fround;
 const rand = rng(7);
@@ -116,20 +116,6 @@ function evalInt8(g: Graph, feed: Value): Float32Array {
 
 // ---- file helpers ----
 
-const sectionAt = (b: Uint8Array, kind: string) => {
-  const dv = new DataView(b.buffer, b.byteOffset);
-  for (let i = 0; i < dv.getUint32(8, true); i++) if (String.fromCharCode(...b.subarray(32 + 16 * i, 36 + 16 * i)) === kind) return dv.getUint32(36 + 16 * i, true);
-  throw new Error(kind);
-};
-function fixCrcs(b: Uint8Array): Uint8Array {
-  const dv = new DataView(b.buffer, b.byteOffset), n = dv.getUint32(8, true);
-  for (let i = 0; i < n; i++) {
-    const at = 32 + 16 * i, o = dv.getUint32(at + 4, true), l = dv.getUint32(at + 8, true);
-    dv.setUint32(at + 12, crc32(b.subarray(o, o + l)), true);
-  }
-  dv.setUint32(16, crc32(b.subarray(32, 32 + 16 * n), crc32(b.subarray(0, 16))), true);
-  return b;
-}
 const gemm = (w: Tensor, op: "Gemm" | "MatMul" = "Gemm"): Graph => ({
   name: "g", inputs: ["x"], outputs: ["y"], batchDynamic: false,
   tensors: new Map<string, Tensor>([["x", { name: "x", shape: [1, w.shape[1]] }], ["w", w], ["b", { name: "b", shape: [w.shape[0]], data: randn(w.shape[0]) }],

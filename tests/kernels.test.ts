@@ -6,7 +6,7 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  bothBuilds, randomKit, f32, ACTS, applyAct, type Act, type KernelWasm, type Want,
+  bothBuilds, randomKit, ACTS, applyAct, type Act, type KernelWasm, type Want,
 } from "./kernels-wasm.js";
 
 let simd: KernelWasm;

@@ -86,7 +86,23 @@ export function svd(data: ArrayLike<number>, rows: number, cols: number): Svd {
   return { s, u, v, m };
 }
 
-export interface LowRankOptions {
+/** `base`, or `base2`, `base3`, … : the first name no tensor or node of `g` has. */
+export function freshName(g: Graph, base: string): string {
+  let name = base;
+  for (let i = 2; g.tensors.has(name) || g.nodes.some((n) => n.name === name); i++) name = `${base}${i}`;
+  return name;
+}
+
+/** What a redesign pass fine-tunes with: training data and `finetune`'s settings. */
+export interface RedesignTraining extends Pick<FinetuneOptions, "batch" | "optimizer" | "schedule" | "augment" | "seed" | "progress"> {
+  /** Training samples for fine-tuning afterwards. */
+  data?: Labeled;
+  finetuneEpochs?: number;
+  /** Validation samples: accuracy before and after. */
+  val?: Labeled;
+}
+
+export interface LowRankOptions extends RedesignTraining {
   /** Fraction of Σσ² kept per layer, in (0, 1]. */
   energy?: number;
   /** Fraction of each layer's parameters its two factors may hold, in (0, 1). */
@@ -97,17 +113,6 @@ export interface LowRankOptions {
   layers?: string[];
   /** Factor even when it does not save parameters (tests: full rank reproduces the layer). */
   force?: boolean;
-  /** Training samples for fine-tuning afterwards. */
-  data?: Labeled;
-  finetuneEpochs?: number;
-  /** Validation samples: accuracy before and after. */
-  val?: Labeled;
-  batch?: number;
-  optimizer?: OptimizerConfig;
-  schedule?: ScheduleConfig;
-  augment?: FitOptions["augment"];
-  seed?: number;
-  progress?: boolean;
 }
 
 export interface LowRankLayerStats {
@@ -193,11 +198,7 @@ export async function lowRank(input: Graph, o: LowRankOptions): Promise<LowRankR
 
   const g = structuredClone(input), macs0 = countMacs(input).perNode;
   const stats: LowRankLayerStats[] = [];
-  const fresh = (base: string): string => {
-    let name = base;
-    for (let i = 2; g.tensors.has(name) || g.nodes.some((n) => n.name === name); i++) name = `${base}${i}`;
-    return name;
-  };
+  const fresh = (base: string) => freshName(g, base);
   for (const name of chosen) {
     const node = g.nodes.find((n) => n.name === name)!, w = g.tensors.get(node.inputs[1])!;
     const bias = node.op === "MatMul" ? 0 : numel(g.tensors.get(node.inputs[2])!.shape);

@@ -17,35 +17,21 @@
 // a single k×k filter and the pointwise part C_out scalings of it — a rank-1 factorisation of the
 // whole filter bank; the low-rank pass (lowrank.ts, rank r filters + 1×1) is the useful version
 // of that. Naming it in `layers` does it anyway.
-import type { Labeled } from "../data/batches.js";
 import type { Graph, Node } from "../ir/graph.js";
 import { numel } from "../ir/graph.js";
 import { checkGraph, countMacs, inferShapes } from "../ir/analysis.js";
 import { ACT_CODE } from "../ir/ops.js";
 import { InputError } from "../runtime/errors.js";
-import type { FitOptions } from "../train/loop.js";
-import type { OptimizerConfig } from "../train/optim.js";
-import type { ScheduleConfig } from "../train/schedule.js";
-import { finetune, svd } from "./lowrank.js";
+import { finetune, freshName, svd, type RedesignTraining } from "./lowrank.js";
 import { accuracy, checkLayerNames } from "./prune.js";
 
-export interface SeparableOptions {
+export interface SeparableOptions extends RedesignTraining {
   /** Layers to separate (default: every group-1 Conv with a constant k×k weight, k > 1, and C_in > 1). */
   layers?: string[];
-  data?: Labeled;
-  finetuneEpochs?: number;
   /** Distil from the original model instead of training on the labels alone. */
   distill?: boolean | { T?: number; alpha?: number };
   /** The model distilled from (default: `input`, the model before separation). */
   teacher?: Graph;
-  val?: Labeled;
-  batch?: number;
-  optimizer?: OptimizerConfig;
-  /** Default cosine annealing over the epochs. */
-  schedule?: ScheduleConfig;
-  augment?: FitOptions["augment"];
-  seed?: number;
-  progress?: boolean;
 }
 
 export interface SeparableLayerStats {
@@ -125,11 +111,7 @@ export async function separable(input: Graph, o: SeparableOptions = {}): Promise
   if (o.distill && !epochs) throw new InputError(`distill needs data and finetuneEpochs ≥ 1`);
 
   const g = structuredClone(input), macs0 = countMacs(input).perNode, layers: SeparableLayerStats[] = [];
-  const fresh = (base: string): string => {
-    let name = base;
-    for (let i = 2; g.tensors.has(name) || g.nodes.some((n) => n.name === name); i++) name = `${base}${i}`;
-    return name;
-  };
+  const fresh = (base: string) => freshName(g, base);
   for (const name of chosen) {
     const node = g.nodes.find((n) => n.name === name)!, w = g.tensors.get(node.inputs[1])!;
     const [F, C, kh, kw] = w.shape, kk = kh * kw;

@@ -3,7 +3,7 @@
 // and saves it; the saved model is what the final test accuracy is measured on (in the runtime).
 import { extname } from "node:path";
 import { imageJitter } from "../../data/augment.js";
-import { fromImageSet, head, labeled, type Labeled } from "../../data/batches.js";
+import { fromImageSet, head, type Labeled } from "../../data/batches.js";
 import { readCsv } from "../../data/csv.js";
 import { loadImageSet } from "../../data/mnist.js";
 import { exportOnnx } from "../../export/onnx.js";
