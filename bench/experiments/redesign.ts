@@ -1,4 +1,4 @@
-// node --import tsx bench/experiments/redesign.ts NAME=ORIGINAL.onnx:REDESIGNED.onnx … [--budget-ms 3000] [--json]
+// npm run exp:redesign -- NAME=ORIGINAL.onnx:REDESIGNED.onnx … [--budget-ms 3000] [--json]
 // Issue 7 part 6 for the redesign passes (lowrank, separable): for each original / redesigned
 // pair, params, MACs, file sizes (.onnx and .slim), MNIST test error (all 10,000 images, in the
 // runtime) and batch-1 latency in slimnet and in onnxruntime-web running the same ONNX files
@@ -19,7 +19,10 @@ const { values: opts, positionals } = parseArgs({
   options: { "budget-ms": { type: "string", default: "3000" }, json: { type: "boolean", default: false } },
   allowPositionals: true,
 });
-if (!positionals.length) throw new Error("usage: redesign.ts NAME=ORIGINAL.onnx:REDESIGNED.onnx …");
+if (!positionals.length) {
+  process.stderr.write("usage: npm run exp:redesign -- NAME=ORIGINAL.onnx:REDESIGNED.onnx … [--budget-ms 3000] [--json]\n");
+  process.exit(1);
+}
 const budget = Number(opts["budget-ms"]), test = loadImageSet("mnist", "test");
 const ort = await loadPeer("ort");
 // slimnet through the Model API of this checkout (dist/runtime.simd.wasm), as an application uses it.
