@@ -144,6 +144,8 @@ export interface ClusterLayerStats {
 
 export interface ClusterResult {
   graph: Graph;
+  /** The clustered graph before trained quantization (k-means centroids). */
+  clustered: Graph;
   layers: ClusterLayerStats[];
   valAccuracyBefore?: number;
   /** After clustering, before fine-tuning. */
@@ -198,10 +200,10 @@ export async function cluster(input: Graph, o: ClusterOptions = {}): Promise<Clu
   const sets = o.data && !o.val && epochs > 0 ? split(o.data, 0.1, seed) : { train: o.data, val: o.val };
   const val = sets.val;
   const before = val ? await accuracy(input, val) : undefined, clustered = val ? await accuracy(g, val) : undefined;
-  if (!epochs) return { graph: g, layers, valAccuracyBefore: before, valAccuracyClustered: clustered, valAccuracy: clustered };
+  if (!epochs) return { graph: g, clustered: g, layers, valAccuracyBefore: before, valAccuracyClustered: clustered, valAccuracy: clustered };
   const r = await retrain(g, sets.train!, {
     epochs, batch: o.batch, seed, val, progress: o.progress, label: "trained quantization", augment: o.augment,
     optimizer: o.optimizer ?? { kind: "sgd", lr: 0.001, momentum: 0.9 },
   });
-  return { graph: r.graph, layers, valAccuracyBefore: before, valAccuracyClustered: clustered, valAccuracy: r.history[r.history.length - 1].valAccuracy };
+  return { graph: r.graph, clustered: g, layers, valAccuracyBefore: before, valAccuracyClustered: clustered, valAccuracy: r.history[r.history.length - 1].valAccuracy };
 }
