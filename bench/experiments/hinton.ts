@@ -1,4 +1,5 @@
 // npm run exp:hinton [-- --teacher-epochs 30] [-- --student-epochs 30] [-- --ensemble 2] [-- --quick] [-- --json]
+//   [-- --only-teacher S]   train and cache teacher S alone (run one per core beside the main run)
 // Hinton, Vinyals & Dean 2015 ("Distilling the Knowledge in a Neural Network", §3) on MNIST:
 // a teacher 784-1200-1200-10 with dropout and ±2 px jitter; a student 784-800-800-10 trained on
 // the hard labels alone vs distilled at T = 20 (published: teacher 67, student 146 → 74 test
@@ -32,6 +33,7 @@ const { values: opts } = parseArgs({
     "student-epochs": { type: "string", default: "30" },
     ensemble: { type: "string", default: "2" },
     quick: { type: "boolean", default: false },
+    "only-teacher": { type: "string" },
     json: { type: "boolean", default: false },
   },
 });
@@ -80,6 +82,10 @@ const run = async (model: string, make: () => Promise<Graph>, published?: number
   return g;
 };
 
+if (opts["only-teacher"]) {
+  await teacher(Number(opts["only-teacher"]));
+  process.exit(0);
+}
 const t1 = await run("teacher 784-1200-1200-10 (dropout, ±2 px jitter)", () => teacher(1), 67);
 await run("student 784-800-800-10, hard labels", () => student(hintonStudent(1), undefined, 1, "student"), 146);
 await run("student 784-800-800-10, distilled at T = 20", () => student(hintonStudent(1), [t1], 20, ""), 74);

@@ -39,6 +39,20 @@ export interface Node {
   attrs: Attrs;
 }
 
+/**
+ * An early exit (docs/FORMAT.md §8): the head is the contiguous run of `nodes` (names, in
+ * execution order) whose last node writes `output`, a tensor shaped like the graph's single
+ * output. The runtime stops a sample after that node when `rule` fires at `threshold`.
+ */
+export interface Exit {
+  output: string;
+  nodes: string[];
+  rule: "maxprob" | "entropy";
+  threshold: number;
+  /** What `output` holds; "logits" (default) are softmaxed by the rule. */
+  values?: "logits" | "probs";
+}
+
 export interface Graph {
   name: string;
   inputs: string[];
@@ -47,6 +61,8 @@ export interface Graph {
   /** Topological (execution) order. */
   nodes: Node[];
   batchDynamic: boolean;
+  /** Early exits in execution order (absent or empty: none). */
+  exits?: Exit[];
 }
 
 export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
