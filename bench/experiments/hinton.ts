@@ -1,5 +1,6 @@
 // npm run exp:hinton [-- --teacher-epochs 30] [-- --student-epochs 30] [-- --ensemble 2] [-- --quick] [-- --json]
-//   [-- --only-teacher S]   train and cache teacher S alone (run one per core beside the main run)
+//   [-- --only ROW,ROW]   measure and cache only these rows (teacher1, student-hard, student-kd, small-hard,
+//                         small-kd, teacherS, ensemble-kd), e.g. one process per core; a later full run reuses them
 // Hinton, Vinyals & Dean 2015 ("Distilling the Knowledge in a Neural Network", §3) on MNIST:
 // a teacher 784-1200-1200-10 with dropout and ±2 px jitter; a student 784-800-800-10 trained on
 // the hard labels alone vs distilled at T = 20 (published: teacher 67, student 146 → 74 test
@@ -33,7 +34,7 @@ const { values: opts } = parseArgs({
     "student-epochs": { type: "string", default: "30" },
     ensemble: { type: "string", default: "2" },
     quick: { type: "boolean", default: false },
-    "only-teacher": { type: "string" },
+    only: { type: "string" },
     json: { type: "boolean", default: false },
   },
 });
@@ -75,27 +76,33 @@ async function student(g: Graph, teachers: Graph[] | undefined, T: number, label
 interface Row { model: string; params: number; errors: number; published?: number; seconds: number }
 const rows: Row[] = [];
 mkdirSync(OUT, { recursive: true });
-const run = async (model: string, make: () => Promise<Graph>, published?: number): Promise<Graph> => {
+const only = opts.only?.split(",");
+/** Row `key`: measured once and cached in bench/out (so rows can run in parallel processes with --only). */
+const run = async (key: string, model: string, make: () => Promise<Graph>, published?: number): Promise<void> => {
+  if (only && !only.includes(key)) return;
+  const file = `${OUT}hinton-row-${key}-t${tEpochs}-s${sEpochs}${opts.quick ? "-quick" : ""}.json`;
+  if (existsSync(file)) {
+    rows.push(JSON.parse(readFileSync(file, "utf8")) as Row);
+    return;
+  }
   const t0 = performance.now(), g = await make(), errors = await testErrors(g);
-  rows.push({ model, params: params(g), errors, published, seconds: Math.round((performance.now() - t0) / 1000) });
+  const row: Row = { model, params: params(g), errors, published, seconds: Math.round((performance.now() - t0) / 1000) };
+  rows.push(row);
+  writeFileSync(file, JSON.stringify(row));
   log(`${model}: ${errors} test errors`);
-  return g;
 };
 
-if (opts["only-teacher"]) {
-  await teacher(Number(opts["only-teacher"]));
-  process.exit(0);
-}
-const t1 = await run("teacher 784-1200-1200-10 (dropout, ±2 px jitter)", () => teacher(1), 67);
-await run("student 784-800-800-10, hard labels", () => student(hintonStudent(1), undefined, 1, "student"), 146);
-await run("student 784-800-800-10, distilled at T = 20", () => student(hintonStudent(1), [t1], 20, ""), 74);
-await run("small student 784-30-10, hard labels", () => student(mlp([30], 784, 10, 1), undefined, 1, "small student"));
-await run("small student 784-30-10, distilled at T = 3", () => student(mlp([30], 784, 10, 1), [t1], 3, ""));
+const ensemble = async (): Promise<Graph[]> => Promise.all(Array.from({ length: members }, (_, s) => teacher(s + 1)));
+await run("teacher1", "teacher 784-1200-1200-10 (dropout, ±2 px jitter)", () => teacher(1), 67);
+await run("student-hard", "student 784-800-800-10, hard labels", () => student(hintonStudent(1), undefined, 1, "student"), 146);
+await run("student-kd", "student 784-800-800-10, distilled at T = 20", async () => student(hintonStudent(1), [await teacher(1)], 20, ""), 74);
+await run("small-hard", "small student 784-30-10, hard labels", () => student(mlp([30], 784, 10, 1), undefined, 1, "small student"));
+await run("small-kd", "small student 784-30-10, distilled at T = 3", async () => student(mlp([30], 784, 10, 1), [await teacher(1)], 3, ""));
 if (members > 1) {
-  const ensemble = [t1];
-  for (let s = 2; s <= members; s++) ensemble.push(await run(`teacher ${s} (seed ${s})`, () => teacher(s)));
-  await run(`student 784-800-800-10, distilled at T = 20 from the ${members}-teacher ensemble`, () => student(hintonStudent(1), ensemble, 20, ""));
+  for (let s = 2; s <= members; s++) await run(`teacher${s}`, `teacher ${s} (seed ${s})`, () => teacher(s));
+  await run("ensemble-kd", `student 784-800-800-10, distilled at T = 20 from the ${members}-teacher ensemble`, async () => student(hintonStudent(1), await ensemble(), 20, ""));
 }
+if (only) process.exit(0);
 
 const md = [
   "# Knowledge distillation: Hinton et al. 2015 on MNIST",
