@@ -12,7 +12,7 @@ import { LAYERS, judgeFile, rerun, runCase, type Outcome } from "./fuzz/harness.
 import { ENCODINGS } from "../src/format/verify.js";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
-const CASES = Number(process.env.FUZZ_CASES ?? 1000);
+const CASES = Number(process.env.FUZZ_CASES ?? 2000);
 const FIXTURES = new URL("./fixtures/fuzz/", import.meta.url);
 
 const report = (o: Outcome) => `${o.failure ?? o.divergence}\n  case: ${o.what.join(" | ")}\n  re-run: ${rerun(o)}`;
@@ -49,4 +49,24 @@ test("regression fixtures (tests/fixtures/fuzz/*.slim) are rejected or run clean
       assert.equal(r.divergence, undefined, `${f}: ${r.divergence}`);
     }
   }
+});
+
+test("fuzz findings, fixed: the runtime now rejects them as the verifier does, with these messages", async () => {
+  const { Model, FormatError } = await import("../src/runtime/index.js");
+  const { readSlim } = await import("../src/format/reader.js");
+  const cases: [string, RegExp, RegExp][] = [
+    // [fixture, runtime message, verifier message]
+    ["mutate-s1-c16", /MaxPool.*pooling X \[1,8,8,8\] gives 5×4/, /inputs give \[1,8,5,4\]/],
+    ["mutate-s1-c7260", /section "STRS" at offset 0x80: graph name of 120 bytes at 0 runs past STRS/, /string at 0 of 120 bytes runs past the end of STRS/],
+    ["mutate-s1-c18153", /section "STRS" at offset 0x80: graph name length 2147483663 exceeds 4096/, /claims 2,147,483,663 bytes, above 4096/],
+    ["mutate-s1-c20908", /Softmax.*axis -1 is out of range for rank 2/, /expected axis in \[0,2\), got -1/],
+  ];
+  for (const [name, rt, ts] of cases) {
+    const bytes = new Uint8Array(readFileSync(new URL(`${name}.slim`, FIXTURES)));
+    await assert.rejects(Model.load(bytes), (e) => e instanceof FormatError && rt.test(e.message), name);
+    assert.throws(() => readSlim(bytes), (e) => e instanceof FormatError && ts.test(e.message), name);
+  }
+  // a 1 GiB arena (allowed by the default limit) is refused cleanly, not by a trap
+  const big = new Uint8Array(readFileSync(new URL("mutate-s1-c20589.slim", FIXTURES)));
+  await assert.rejects(Model.load(big), (e) => e instanceof FormatError && /out of memory for an arena of 1073741824 bytes/.test(e.message));
 });
