@@ -208,8 +208,19 @@ async function inputsCase(r: Rand, what: string[]): Promise<Pick<Outcome, "runti
   return { runtime, failure };
 }
 
-/** Runs case `index` of `layer` under `seed`. */
+/**
+ * Runs case `index` of `layer` under `seed`. A case over the time bound runs once more and keeps
+ * the faster time: on a loaded machine a GC or scheduling stall can pass 2 s once, a hang every time.
+ */
 export async function runCase(seed: number, layer: Layer, index: number): Promise<Outcome> {
+  const o = await runOnce(seed, layer, index);
+  if (o.ms <= TIME_BOUND_MS) return o;
+  const again = await runOnce(seed, layer, index);
+  if (again.ms <= TIME_BOUND_MS) again.what.push(`(first run took ${o.ms.toFixed(0)} ms)`);
+  return again;
+}
+
+async function runOnce(seed: number, layer: Layer, index: number): Promise<Outcome> {
   const r = caseRng(seed, LAYERS.indexOf(layer), index);
   const what: string[] = [];
   const t0 = performance.now();
