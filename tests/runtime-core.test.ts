@@ -339,7 +339,7 @@ test("Softmax / LogSoftmax over an axis and over axis..end", () => {
   const dims = [2, 3, 4, 5];
   const x = randArr(numel(dims), 8);
   for (const [op, log] of [[OP.Softmax, false], [OP.LogSoftmax, true]] as const) {
-    for (const axis of [0, 1, 2, 3, -1]) {
+    for (const axis of [0, 1, 2, 3]) { // files store axes normalised: a negative one is refused (tests/fuzz.test.ts)
       for (const toEnd of [0, 1]) {
         const a = axis < 0 ? axis + dims.length : axis;
         check(`${log ? "Log" : ""}Softmax axis ${axis} toEnd ${toEnd}`, oneNode(op, [{ name: "x", dims }], dims, [axis, toEnd]), [x],
@@ -402,7 +402,7 @@ test("Concat, Reshape, Transpose, Pad, ChannelAffine, global pools", () => {
   for (let n = 0; n < 2; n++) cat.set([...a.slice(n * 12, n * 12 + 12), ...b.slice(n * 4, n * 4 + 4), ...c.slice(n * 8, n * 8 + 8)], n * 24);
   check("Concat axis 1", oneNode(OP.Concat, [{ name: "a", dims: [2, 3, 4] }, { name: "b", dims: [2, 1, 4] }, { name: "c", dims: [2, 2, 4] }], [2, 6, 4], [1]), [a, b, c], cat, [2, 6, 4]);
   const l = a.slice(0, 12), r = a.slice(12, 24);
-  check("Concat axis -1", oneNode(OP.Concat, [{ name: "a", dims: [3, 4] }, { name: "b", dims: [3, 4] }], [3, 8], [-1]), [l, r],
+  check("Concat axis 1 (last)", oneNode(OP.Concat, [{ name: "a", dims: [3, 4] }, { name: "b", dims: [3, 4] }], [3, 8], [1]), [l, r],
     Float32Array.from({ length: 24 }, (_, k) => (k % 8 < 4 ? l : r)[Math.floor(k / 8) * 4 + (k % 4)]), [3, 8]);
 
   check("Reshape", oneNode(OP.Reshape, [{ name: "x", dims: [2, 3, 4] }], [6, 4]), [a], a, [6, 4]);

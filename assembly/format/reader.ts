@@ -149,6 +149,8 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
   const es = findSection(table, count, STRS);
   strsOff = load<u32>(es + 4); strsLen = load<u32>(es + 8);
   setStrs(base + strsOff);
+  curKind = STRS;
+  if (!checkStr(0, strsOff, "graph", 0)) return false; // §2: the graph name at offset 0
 
   // WGTS (optional)
   const ew = findSection(table, count, WGTS);

@@ -1,16 +1,13 @@
 // MaxPool / AveragePool (2-D, NCHW). attrs: kh, kw, sh, sw, dh, dw, padTop, padLeft,
 // padBottom, padRight (+ countIncludePad for AveragePool). The output dims are the tensor
-// table's: the compiler applied ceil_mode, so prepare accepts the floor or the ceil size.
+// table's and must be the floor sizes (ceil_mode is imported as extra right pads).
 import { nIn, nOut, nAttrI, tData, tRank, tDim, fail } from "../graph";
 import { f32MaxPool, f32AvgPool } from "../kernels/f32-pool";
 
-// Output size with floor (ceil = false) or ceil rounding; ceil drops a last window that would
-// start past the input and right pad (ONNX / PyTorch rule).
-function poolDim(size: i32, padA: i32, padB: i32, k: i32, s: i32, d: i32, ceil: bool): i32 {
-  const span = size + padA + padB - (k - 1) * d - 1;
-  let o = (ceil ? (span + s - 1) / s : span / s) + 1;
-  if (ceil && (o - 1) * s >= size + padA) o--;
-  return o;
+// Output size, floor rule (docs/FORMAT.md §4 check 11, src/ir/ops.ts windowOut): the importer
+// turns ceil_mode into extra right pads, so a file's pooled sizes are always the floor ones.
+function poolDim(size: i32, padA: i32, padB: i32, k: i32, s: i32, d: i32): i32 {
+  return (size + padA + padB - (k - 1) * d - 1) / s + 1;
 }
 
 function preparePool(n: u32): bool {
@@ -24,11 +21,8 @@ function preparePool(n: u32): bool {
   if (h + pt + pb < (kh - 1) * dh + 1 || w + pl + pr < (kw - 1) * dw + 1) return fail("the window is larger than the padded input %t", x);
   if (tRank(y) != 4 || tDim(y, 0) != tDim(x, 0) || tDim(y, 1) != tDim(x, 1)) return fail("Y is %t but X is %t: N and C must match", y, x);
   const oh = tDim(y, 2), ow = tDim(y, 3);
-  const fh = poolDim(h, pt, pb, kh, sh, dh, false), ch = poolDim(h, pt, pb, kh, sh, dh, true);
-  const fw = poolDim(w, pl, pr, kw, sw, dw, false), cw = poolDim(w, pl, pr, kw, sw, dw, true);
-  if (oh != fh && oh != ch || ow != fw && ow != cw) {
-    return fail("Y is %t but pooling X %t gives %d×%d (floor) or %d×%d (ceil)", y, x, fh, fw, ch, cw);
-  }
+  const fh = poolDim(h, pt, pb, kh, sh, dh), fw = poolDim(w, pl, pr, kw, sw, dw);
+  if (oh != fh || ow != fw) return fail("Y is %t but pooling X %t gives %d×%d", y, x, fh, fw);
   return true;
 }
 

@@ -20,8 +20,7 @@ export function dimProd(t: u32, from: i32, to: i32): i32 {
   return p;
 }
 
-/** Axis attribute normalised to 0..rank-1 (ONNX allows -rank..rank-1), or -1 if out of range. */
+/** Axis attribute if in 0..rank-1 (files store it normalised, src/ir/ops.ts), else -1. */
 export function normAxis(axis: i32, rank: i32): i32 {
-  const a = axis < 0 ? axis + rank : axis;
-  return a >= 0 && a < rank ? a : -1;
+  return axis >= 0 && axis < rank ? axis : -1;
 }
