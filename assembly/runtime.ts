@@ -151,9 +151,8 @@ function fires(p: usize, c: u32, entropy: bool, probs: bool, threshold: f64): bo
  * The survivors' rows of every activation live across n move to the front. Returns the count left.
  */
 function takeExit(k: u32, n: u32, live: i32): i32 {
-  const y = exitField(k, 0), c = u32At(gSize1, y), rowBytes = <usize>c << 2;
-  const entropy = load<u8>(rExits + <usize>k * 20 + 12) != 0, probs = load<u8>(rExits + <usize>k * 20 + 13) != 0;
-  const th = <f64>load<f32>(rThresholds + (<usize>k << 2));
+  const x = rExits + <usize>k * 20, y = load<u32>(x), c = u32At(gSize1, y), rowBytes = <usize>c << 2;
+  const entropy = load<u8>(x, 12) != 0, probs = load<u8>(x, 13) != 0, th = <f64>load<f32>(rThresholds + (<usize>k << 2));
   let left = 0;
   for (let r = 0; r < live; r++) {
     const i = u32At(order, r), row = tData(y) + <usize>r * rowBytes;

@@ -1,7 +1,7 @@
 // Bounds-checked reader of .slim v1 and v2 (docs/FORMAT.md): every ✔ rule, once, at load. After a
 // successful `readFile` the graph.ts tables describe the file and nothing is checked again.
 // Arithmetic on file-supplied numbers is done in u64 so no offset + length can wrap.
-import { setTables, setStrs, setError, say, tIsConst, tRank, tDim, nOut } from "../graph";
+import { setTables, setStrs, setError, say, tIsConst, tRank, nOut, gTens } from "../graph";
 import { csrKept, csrDecode, csrBadColumn, unpackBits, HEAD } from "../decode/csr";
 import { huffDecode, hErr, hAt, hA, hB } from "../decode/huffman";
 import { readF16 } from "../decode/f16";
@@ -366,8 +366,9 @@ function readExits(table: usize, count: u32, version: u32, nT: u32, nN: u32): bo
     if (y >= nT) return bad(at, "exit %d tensor id %d is not below the tensor count %d", e, y, nT);
     if (tIsConst(y)) return bad(at, "exit %d tensor %d is a constant, expected an activation", e, y);
     if (load<u32>(rWriter + (<usize>y << 2)) == 1 || y == out) return bad(at, "exit %d tensor %d is a graph input or output", e, y);
-    let same = tRank(y) == tRank(out);
-    for (let i = 0; i < tRank(y); i++) same = same && tDim(y, i) == tDim(out, i);
+    // rank and dims (0 beyond the rank) of the two TENS records; kind, dtype, encoding are equal
+    let same = true;
+    for (let i: usize = 4; i < 32; i += 4) same = same && load<u32>(gTens + <usize>y * 48 + i) == load<u32>(gTens + <usize>out * 48 + i);
     if (!same) return bad(at, "exit %d tensor %d is %t, expected the graph output's %t", e, y, y, out);
     if (first > last) return bad(at + 4, "exit %d first node %d is after its last node %d", e, first, last);
     if (last >= nN) return bad(at + 8, "exit %d last node %d is not below the node count %d", e, last, nN);
