@@ -87,7 +87,7 @@ export class Model {
   readonly outputs: readonly TensorInfo[];
   /** Dim 0 of every input and output may be any batch N. */
   readonly batchDynamic: boolean;
-  /** Multiply-accumulates of one run at batch 1. */
+  /** Multiply-accumulates of one run at batch 1, exit heads left out (see `exits`). */
   readonly macs: number;
   /** Which runtime build runs this model: "js" is the wasm2js build, for engines without WebAssembly. */
   readonly backend: Backend;
