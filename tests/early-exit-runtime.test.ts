@@ -188,7 +188,7 @@ test("budget mode: the deepest affordable exit, never more MACs per sample than 
   const costs = [...model.exits.map((e) => e.macs), full];
   const never = { thresholds: model.exits.map(() => 0) }; // entropy ≤ 0: no sample is that sure
   for (const budget of [costs[0], costs[0] + 1, costs[1] - 1, costs[1], (costs[1] + costs[2]) / 2, costs[2], 1e12]) {
-    const deepest = costs.findLastIndex((c) => c <= budget);
+    const deepest = costs.filter((c) => c <= budget).length - 1; // costs increase
     const forced = extras(model.run({ input }, { budgetMacs: budget, ...never }));
     assert.deepEqual([...forced.exit], new Array(64).fill(deepest), `budget ${budget}: everyone at exit ${deepest}`);
     assert.equal(forced.macs, costs[deepest] * 64);
