@@ -32,6 +32,8 @@ export function setTables(tens: usize, tensCount: u32, strs: usize, nodes: usize
 /** At load, as soon as STRS is known (messages name tensors with %s). */
 export function setStrs(strs: usize): void { gStrs = strs; }
 export function setBatch(batch: i32): void { gBatch = batch; gScratchNeed = 0; }
+/** In run, between nodes: the samples still running after an early exit (scratch stays as planned). */
+export function setLiveBatch(batch: i32): void { gBatch = batch; }
 export function setScratch(ptr: usize): void { gScratch = ptr; }
 export function setNode(n: u32): void { gNode = n; }
 

@@ -1,7 +1,7 @@
-// Bounds-checked reader of .slim v1 (docs/FORMAT.md): every ✔ rule, once, at load. After a
+// Bounds-checked reader of .slim v1 and v2 (docs/FORMAT.md): every ✔ rule, once, at load. After a
 // successful `readFile` the graph.ts tables describe the file and nothing is checked again.
 // Arithmetic on file-supplied numbers is done in u64 so no offset + length can wrap.
-import { setTables, setStrs, setError, say } from "../graph";
+import { setTables, setStrs, setError, say, tIsConst, tRank, nOut, gTens } from "../graph";
 import { csrKept, csrDecode, csrBadColumn, unpackBits, HEAD } from "../decode/csr";
 import { huffDecode, hErr, hAt, hA, hB } from "../decode/huffman";
 import { readF16 } from "../decode/f16";
@@ -12,7 +12,7 @@ import { SPMM_SPARSE_MAX } from "../ops/conv";
 import { heapAlloc } from "../memory";
 import { OP_LAST, OP_TRANSPOSE, OP_CONCAT, opMinIn, opMaxIn, opAttrs } from "../ops/opcodes";
 
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const HEADER: u32 = 32;
 // Section kinds as little-endian fourcc words; the first five are required.
 const STRS: u32 = 0x53525453, TENS: u32 = 0x534E4554, NODE: u32 = 0x45444F4E, GRPH: u32 = 0x48505247;
@@ -26,6 +26,12 @@ const EXPAND_MAX: u64 = 64 << 20;
 const KINDS: StaticArray<u32> = [STRS, TENS, NODE, GRPH, PLAN, WGTS, EXIT];
 
 /** Parsed facts runtime.ts needs after load. */
+export let rWriter: usize = 0;    // u32 per tensor: 0 unwritten, 1 graph input, 2 + index of the node writing it
+export let rLastUse: usize = 0;   // u32 per tensor: last node reading it (node count for a graph output)
+export let rExitCount: u32 = 0;
+export let rExits: usize = 0;     // address of EXIT record 0 (20 bytes each, docs/FORMAT.md §8)
+export let rThresholds: usize = 0; // f32 per exit, the file's after load; JS may overwrite them
+export let rHead: usize = 0;      // u8 per node: 1 + the exit whose head holds it, else 0
 export let rInputs: usize = 0;   // address of GRPH inputIds
 export let rInputCount: u32 = 0;
 export let rOutputs: usize = 0;  // address of GRPH outputIds
@@ -102,7 +108,7 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
   if (length < HEADER) return bad(0, "file is truncated: %d bytes, the header alone needs 32", length);
   if (load<u32>(base) != 0x4D494C53) return bad(0, "bad magic \"%k\", expected \"SLIM\" (not a .slim file)", load<u32>(base));
   const version = <u32>load<u16>(base + 4);
-  if (version > VERSION) return bad(4, "file version %d is newer than this runtime (1); upgrade slimnet", version);
+  if (version > VERSION) return bad(4, "file version %d is newer than this runtime (2); upgrade slimnet", version);
   if (version == 0) return bad(4, "version 0 is not a valid version");
   const flags = <u32>load<u16>(base + 6);
   if (flags & ~1) return bad(6, "unknown flag bits %x", flags & ~1);
@@ -162,14 +168,6 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
   if (secLen != 16) return bad(secOff, "length expected 16, got %d", secLen);
   rArenaBytes = load<u32>(base + secOff);
   for (let i: u32 = 4; i < 16; i += 4) if (load<u32>(base + secOff + i)) return bad(secOff + i, "reserved field expected 0, got %d", load<u32>(base + secOff + i));
-
-  // EXIT (reserved)
-  const ex = findSection(table, count, EXIT);
-  if (ex) {
-    enter(ex);
-    if (secLen < 4) return bad(secOff, "length expected at least 4, got %d", secLen);
-    if (load<u32>(base + secOff)) return bad(secOff, "exit count expected 0 (early exits are reserved in version 1), got %d", load<u32>(base + secOff));
-  }
 
   // TENS
   enter(findSection(table, count, TENS));
@@ -336,6 +334,69 @@ export function readFile(base: usize, length: u32, maxElements: u32): bool {
     }
   }
   setTables(tens, nT, base + strsOff, nodes, nN, rData, size1, rDynamic, rSparse);
+  rWriter = state; rLastUse = lastUse;
+  return readExits(table, count, version, nT, nN);
+}
+
+/**
+ * §8 EXIT, after everything else (§10 step 9): version vs count, section length, each record
+ * field by field, then the file-level rules. Fills the exit tables of runtime.ts.
+ */
+function readExits(table: usize, count: u32, version: u32, nT: u32, nN: u32): bool {
+  rExitCount = 0;
+  const ex = findSection(table, count, EXIT);
+  if (!ex) {
+    curKind = 0;
+    return version == 1 || bad(4, "version 2 (early exits) but the file has no EXIT section");
+  }
+  enter(ex);
+  const base = file;
+  if (secLen < 4) return bad(secOff, "length expected at least 4, got %d", secLen);
+  const k = load<u32>(base + secOff);
+  if (version == 1 && k) return bad(secOff, "exit count expected 0 in a version 1 file, got %d", k);
+  if (version == 2 && !k) return bad(secOff, "exit count is 0, a version 2 file has at least 1");
+  if (<u64>secLen != 4 + <u64>k * 20) return bad(secOff, "length expected %d for %d exits, got %d", <u32>(4 + <u64>k * 20), k, secLen);
+  if (!k) return true;
+  if (rOutputCount != 1) return bad(secOff, "a file with exits has exactly 1 graph output, got %d", rOutputCount);
+  const out = load<u32>(rOutputs);
+  rHead = heap.alloc(nN);
+  memory.fill(rHead, 0, nN);
+  for (let e: u32 = 0; e < k; e++) {
+    const at = secOff + 4 + e * 20, r = base + at;
+    const y = load<u32>(r), first = load<u32>(r + 4), last = load<u32>(r + 8);
+    const rule = <u32>load<u8>(r + 12), values = <u32>load<u8>(r + 13), th = load<f32>(r + 16);
+    if (y >= nT) return bad(at, "exit %d tensor id %d is not below the tensor count %d", e, y, nT);
+    if (tIsConst(y)) return bad(at, "exit %d tensor %d is a constant, expected an activation", e, y);
+    if (load<u32>(rWriter + (<usize>y << 2)) == 1 || y == out) return bad(at, "exit %d tensor %d is a graph input or output", e, y);
+    // rank and dims (0 beyond the rank) of the two TENS records; kind, dtype, encoding are equal
+    let same = true;
+    for (let i: usize = 4; i < 32; i += 4) same = same && load<u32>(gTens + <usize>y * 48 + i) == load<u32>(gTens + <usize>out * 48 + i);
+    if (!same) return bad(at, "exit %d tensor %d is %t, expected the graph output's %t", e, y, y, out);
+    if (first > last) return bad(at + 4, "exit %d first node %d is after its last node %d", e, first, last);
+    if (last >= nN) return bad(at + 8, "exit %d last node %d is not below the node count %d", e, last, nN);
+    if (nOut(last, 0) != y) return bad(at + 8, "exit %d last node %d does not write its tensor %d", e, last, y);
+    if (rule > 1) return bad(at + 12, "exit %d rule %d is unknown (0 max-softmax, 1 entropy)", e, rule);
+    if (values > 1) return bad(at + 13, "exit %d values %d is unknown (0 logits, 1 probabilities)", e, values);
+    if (load<u16>(r + 14)) return bad(at + 14, "exit %d reserved field expected 0, got %d", e, load<u16>(r + 14));
+    if (!isFinite(th) || th < 0 || rule == 0 && th > 1) return bad(at + 16, rule ? "exit %d entropy threshold (f32 bits %x) is not finite and ≥ 0" : "exit %d max-softmax threshold (f32 bits %x) is not in [0, 1]", e, load<u32>(r + 16));
+  }
+  for (let e: u32 = 0; e < k; e++) {
+    const at = secOff + 4 + e * 20, r = base + at;
+    const first = load<u32>(r + 4), last = load<u32>(r + 8);
+    if (e && first <= load<u32>(r - 12)) return bad(at + 4, "exit %d first node %d is not after exit %d's last node %d (exits go in execution order, heads do not overlap)", e, first, e - 1, load<u32>(r - 12));
+    const w = load<u32>(rWriter + (<usize>out << 2)) - 2;
+    if (w >= first && w <= last) return bad(at + 4, "exit %d: its head (nodes %d..%d) writes the graph output %d", e, first, last, out);
+    for (let n = first; n <= last; n++) {
+      const o = nOut(n, 0), u = load<u32>(rLastUse + (<usize>o << 2));
+      if (u > last) return bad(at + 4, "exit %d: node %d outside the head (nodes %d..%d) reads tensor %d, written inside it", e, u, first, last, o);
+      store<u8>(rHead + n, e + 1);
+    }
+    if (!tRank(out)) return bad(at, "exit %d: tensor %d and the graph output need rank ≥ 1 (dim 0 is the batch)", e, load<u32>(r));
+  }
+  rExitCount = k;
+  rExits = base + secOff + 4;
+  rThresholds = heap.alloc(<usize>k << 2);
+  for (let e: u32 = 0; e < k; e++) store<f32>(rThresholds + (<usize>e << 2), load<f32>(rExits + <usize>e * 20 + 16));
   return true;
 }
 

@@ -38,7 +38,15 @@ export function runConcat(n: u32): void {
   const ySlab = <usize>tDim(y, axis) * inner;
   let at = tData(y);
   const moved = outer > 1 && anyInside(n), from = scratch() - at;
-  if (moved) memory.copy(scratch(), at, <usize>tSize(y) << 2);
+  if (moved) {
+    // Below the planned batch (samples gone at an early exit) an input's rows may end past Y's.
+    let end = <usize>tSize(y) << 2;
+    for (let j = 0; j < nInCount(n); j++) {
+      const x = nIn(n, j);
+      if (inside(x, y)) end = max(end, tData(x) - at + (<usize>tSize(x) << 2));
+    }
+    memory.copy(scratch(), at, end);
+  }
   for (let j = 0; j < nInCount(n); j++) {
     const x = nIn(n, j);
     const slab = <usize>tDim(x, axis) * inner, px = moved && inside(x, y) ? tData(x) + from : tData(x);

@@ -44,6 +44,38 @@ export interface LoadOptions {
 
 const EXPAND = ["auto", "always", "never"];
 
+/** An early exit of the file (docs/FORMAT.md §8), in execution order. */
+export interface ExitInfo {
+  /** The exit tensor (shaped like the graph output). */
+  name: string;
+  index: number;
+  rule: "maxprob" | "entropy";
+  values: "logits" | "probs";
+  /** The file's threshold (f32). */
+  threshold: number;
+  /** MACs for one sample to reach this exit with every earlier head evaluated. */
+  macs: number;
+}
+
+/** `model.run`'s second argument (docs/API.md). */
+export interface RunOptions {
+  /** "auto" (default): heads decide; "final": heads skipped; k: every sample stops at exit k. */
+  exit?: "auto" | "final" | number;
+  /** One threshold per exit for this call (stored as f32). */
+  thresholds?: ArrayLike<number>;
+  /** With "auto": samples stop at the latest exit whose `macs` fit this per-sample budget. */
+  budgetMacs?: number;
+}
+
+/**
+ * What `run` returns, seen with its non-enumerable `exit` (per sample) and `macs` (this call).
+ * `run` is typed `Record<string, TensorValue>` so indexing by output name stays exact; cast to
+ * this type to read the two extras in TypeScript.
+ */
+export type RunResult = Record<string, TensorValue> & { readonly exit: Int32Array; readonly macs: number };
+
+const RUN_OPTIONS = ["exit", "thresholds", "budgetMacs"];
+
 const DEFAULT_MAX_TENSOR_ELEMENTS = 2 ** 28;
 const DEFAULT_MAX_ARENA_BYTES = 2 ** 30;
 
@@ -55,10 +87,12 @@ export class Model {
   readonly outputs: readonly TensorInfo[];
   /** Dim 0 of every input and output may be any batch N. */
   readonly batchDynamic: boolean;
-  /** Multiply-accumulates of one run at batch 1. */
+  /** Multiply-accumulates of one run at batch 1, exit heads left out (see `exits`). */
   readonly macs: number;
   /** Which runtime build runs this model: "js" is the wasm2js build, for engines without WebAssembly. */
   readonly backend: Backend;
+  /** Early exits in execution order (empty for a model without them). */
+  readonly exits: readonly ExitInfo[];
 
   #rt: RuntimeExports;
   #inputIds: number[];
@@ -72,6 +106,12 @@ export class Model {
     this.#inputIds = Array.from({ length: rt.inputCount() }, (_, i) => rt.inputId(i));
     this.#outputIds = Array.from({ length: rt.outputCount() }, (_, i) => rt.outputId(i));
     this.macs = rt.macs();
+    const th = new Float32Array(rt.memory.buffer, rt.thresholds(), rt.exitCount());
+    this.exits = Object.freeze(Array.from({ length: rt.exitCount() }, (_, k): ExitInfo => Object.freeze({
+      name: this.#name(rt.exitTensor(k)), index: k,
+      rule: rt.exitRule(k) ? "entropy" : "maxprob", values: rt.exitValues(k) ? "probs" : "logits",
+      threshold: th[k], macs: rt.exitMacs(k),
+    })));
     const info = (id: number): TensorInfo => {
       const shape = this.#shape(id);
       if (this.batchDynamic && shape.length > 0) shape[0] = -1;
@@ -95,8 +135,9 @@ export class Model {
     return new Model(rt, chooseBackend(options));
   }
 
-  /** Runs the model; returns a copy of every output by name. */
-  run(feeds: Record<string, Feed>): Record<string, TensorValue> {
+  /** Runs the model; returns a copy of every output by name, the exit of each sample and the MACs used. */
+  run(feeds: Record<string, Feed>, options: RunOptions = {}): Record<string, TensorValue> {
+    const [target, heads, thresholds] = this.#exitPlan(options);
     if (feeds === null || typeof feeds !== "object") {
       throw new InputError(`run() takes an object of feeds by input name (${this.#names(this.inputs)})`);
     }
@@ -131,14 +172,58 @@ export class Model {
       this.#batch = batch;
     }
     this.#inputIds.forEach((id, i) => new Float32Array(rt.memory.buffer, rt.tensorData(id), datas[i].length).set(datas[i]));
-    if (rt.run() !== 0) throw new SlimnetError(`run failed: ${this.#error()}`);
+    const n = this.exits.length, th = new Float32Array(rt.memory.buffer, rt.thresholds(), n);
+    rt.setExit(target, heads);
+    if (thresholds) th.set(thresholds);
+    try {
+      if (rt.run() !== 0) throw new SlimnetError(`run failed: ${this.#error()}`);
+    } finally {
+      if (thresholds) th.set(this.exits.map((e) => e.threshold));
+    }
     const result: Record<string, TensorValue> = {};
     this.#outputIds.forEach((id, i) => {
       const shape = this.#shape(id);
       const data = new Float32Array(rt.memory.buffer, rt.tensorData(id), numel(shape)).slice();
       result[this.outputs[i].name] = { data, shape };
     });
+    const extra = { exit: new Int32Array(rt.memory.buffer, rt.exitTaken(), this.#batch).slice(), macs: rt.runMacs() };
+    for (const [key, value] of Object.entries(extra)) {
+      if (!(key in result)) Object.defineProperty(result, key, { value, enumerable: false });
+    }
     return result;
+  }
+
+  /** Validates run options: [setExit target, heads on, thresholds for this call or undefined]. */
+  #exitPlan(options: RunOptions): [number, number, number[] | undefined] {
+    if (options === null || typeof options !== "object") throw new InputError(`run() options must be an object, got ${describe(options)}`);
+    for (const key of Object.keys(options)) {
+      if (!RUN_OPTIONS.includes(key)) throw new InputError(`unknown run option "${key}"; the options are ${RUN_OPTIONS.join(", ")}`);
+    }
+    const exits = this.exits, n = exits.length, { exit = "auto", thresholds, budgetMacs } = options;
+    if (!n && (exit !== "auto" || thresholds !== undefined || budgetMacs !== undefined)) {
+      throw new InputError(`this model has no early exits: run options exit, thresholds and budgetMacs must be left out (got ${JSON.stringify(options)})`);
+    }
+    let th: number[] | undefined;
+    if (thresholds !== undefined) {
+      th = typeof thresholds === "object" && thresholds !== null && typeof thresholds.length === "number" ? Array.from(thresholds) : [];
+      if (th.length !== n) throw new InputError(`thresholds: expected ${n} numbers (one per exit), got ${describe(thresholds)}${th.length ? ` of length ${th.length}` : ""}`);
+      th.forEach((v, k) => {
+        const ok = typeof v === "number" && Number.isFinite(v) && v >= 0 && (exits[k].rule === "entropy" || v <= 1);
+        if (!ok) throw new InputError(`thresholds[${k}] (exit "${exits[k].name}", ${exits[k].rule}) must be ${exits[k].rule === "entropy" ? "a finite number ≥ 0" : "in [0, 1]"}, got ${v}`);
+      });
+    }
+    if (typeof exit === "number") {
+      if (!Number.isInteger(exit) || exit < 0 || exit > n) throw new InputError(`exit ${exit} is not an exit index 0..${n - 1} (or ${n}, the graph output)`);
+    } else if (exit !== "auto" && exit !== "final") throw new InputError(`exit must be "auto", "final" or an exit index, got ${JSON.stringify(exit)}`);
+    if (budgetMacs !== undefined) {
+      if (exit !== "auto") throw new InputError(`budgetMacs needs exit "auto", got exit ${JSON.stringify(exit)}`);
+      if (typeof budgetMacs !== "number" || Number.isNaN(budgetMacs)) throw new InputError(`budgetMacs must be a number, got ${describe(budgetMacs)}`);
+      if (budgetMacs < exits[0].macs) throw new InputError(`budgetMacs ${budgetMacs} is below the cheapest exit's cost (exit 0 "${exits[0].name}": ${exits[0].macs} MACs)`);
+      let k = 0;
+      while (k < n && (k + 1 < n ? exits[k + 1].macs : this.#rt.exitMacs(n)) <= budgetMacs) k++;
+      return [k, 1, th];
+    }
+    return exit === "auto" ? [n, 1, th] : [exit === "final" ? n : exit, 0, th];
   }
 
   /** Validates one feed; returns its data and batch. */

@@ -28,6 +28,15 @@ export interface RuntimeExports {
   tensorData(id: number): number;
   batchDynamic(): number;
   macs(): number;
+  exitCount(): number;
+  exitTensor(k: number): number;
+  exitRule(k: number): number;
+  exitValues(k: number): number;
+  exitMacs(k: number): number;
+  thresholds(): number;
+  setExit(target: number, heads: number): number;
+  exitTaken(): number;
+  runMacs(): number;
 }
 
 export type WasmSource = WebAssembly.Module | BufferSource | URL;
