@@ -97,7 +97,7 @@ test("bad invocations: exit 1, one line 'slimnet: <what>; <how to fix>', no stac
     [["eval", LENET, "--data", "mnist", "--limit", "-3"], /eval: Option '--limit' argument is ambiguous\. Did you forget to specify the option argument for '--limit'\? To specify an option argument starting with a dash use '--limit=-XYZ'; usage: /],
     [["train", "--arch", "lenet5", "--data", "mnist", "--epochs", "1", "--val", "1", "-o", out], /--val takes a fraction in \[0, 1\), got "1"/],
     // outputs that cannot be written
-    [["convert", LENET, "-o", join(tmp, "plain-file", "x.slim")], /cannot write .*plain-file\/x\.slim: ENOTDIR \(a part of the path is not a folder; check the path\)/],
+    [["convert", LENET, "-o", join(tmp, "plain-file", "x.slim")], /cannot write .*plain-file\/x\.slim: (ENOTDIR \(a part of the path is not a folder|EEXIST \(a file is in the way of a folder); check the path\)/],
     [["convert", LENET, "-o", join(tmp, "a-folder.slim")], /cannot write .*a-folder\.slim: EISDIR \(it is a folder; give a file name\)/],
   ];
   for (const [args, re] of cases) {
@@ -108,6 +108,11 @@ test("bad invocations: exit 1, one line 'slimnet: <what>; <how to fix>', no stac
     assert.doesNotMatch(r.stderr, /\n\s+at /, `${what} printed a stack trace`);
   }
   assert.ok(!existsSync(out), "no output from failed runs");
+  // a failing run leaves an existing output as it was
+  const old = join(tmp, "old.slim");
+  writeFileSync(old, "previous version");
+  assert.equal(cli("convert", join(tmp, "junk.onnx"), "-o", old).code, 1);
+  assert.equal(readFileSync(old, "utf8"), "previous version");
   assert.deepEqual(temps(tmp), [], "no temp files left");
   assert.ok(statSync(join(tmp, "a-folder.slim")).isDirectory(), "the folder in the way is untouched");
 });

@@ -61,6 +61,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 const argv = process.argv.slice(2), verbose = argv.includes("--verbose");
+// `slimnet inspect x | head -1`: a closed pipe ends the run quietly; anything thrown outside main's promise is reported like the rest.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); throw e; });
+process.on("uncaughtException", (e) => { process.stderr.write(reportError(e, verbose)); process.exit(1); });
 main(argv.filter((a) => a !== "--verbose")).catch((e: unknown) => {
   process.stderr.write(reportError(e, verbose));
   process.exitCode = 1;

@@ -60,7 +60,7 @@ export class Ctx {
   /** Attribute value; without a fallback the attribute is required. */
   attr<T extends AttrValue>(name: string, ...fallback: [T?]): T {
     const v = this.attrs.get(name);
-    if (v !== undefined) return v as T;
+    if (v !== undefined) { checkAttrKind(this.where, name, v); return v as T; }
     if (fallback.length) return fallback[0] as T;
     throw new FormatError(`${this.where}: required attribute ${name} is missing`);
   }
@@ -109,6 +109,26 @@ function floatOnly(c: Ctx, i: number, k: Const): void {
 }
 /** A constant input that holds float weights (Gemm/MatMul B, Conv W and B, BatchNormalization parameters). */
 const weights = (c: Ctx, i: number, what: string): Const => { const k = c.konst(i, what); floatOnly(c, i, k); return k; };
+
+/** The kind each attribute the importer reads must have (a hostile file may give pads as one int). */
+const ATTR_KINDS: Record<string, "int" | "float" | "ints" | "string"> = {
+  kernel_shape: "ints", pads: "ints", strides: "ints", dilations: "ints", perm: "ints", axes: "ints", shape: "ints",
+  starts: "ints", ends: "ints", axis: "int", group: "int", transA: "int", transB: "int", ceil_mode: "int",
+  count_include_pad: "int", storage_order: "int", training_mode: "int", spatial: "int", allowzero: "int", to: "int",
+  block_size: "int", output_dtype: "int", precision: "int", start: "int", end: "int",
+  alpha: "float", beta: "float", epsilon: "float", min: "float", max: "float", auto_pad: "string", mode: "string",
+};
+function checkAttrKind(where: string, name: string, v: AttrValue): void {
+  const want = ATTR_KINDS[name];
+  if (!want) return;
+  const ok = want === "ints" ? Array.isArray(v) && v.every((x) => typeof x === "number" && Number.isInteger(x))
+    : want === "int" ? typeof v === "number" && Number.isInteger(v)
+      : want === "float" ? typeof v === "number" : typeof v === "string";
+  if (!ok) {
+    const got = Array.isArray(v) ? `a list [${v.slice(0, 8)}${v.length > 8 ? ",…" : ""}]` : typeof v === "object" ? "a tensor" : `${typeof v} ${JSON.stringify(v)}`;
+    throw new FormatError(`${where}: attribute ${name} is ${got}; expected ${want === "ints" ? "a list of integers" : want === "int" ? "an integer" : want === "float" ? "a number" : "a string"}`);
+  }
+}
 
 // ---- window ops: explicit pads from auto_pad / pads / ceil_mode ------------------------------
 interface Window { k: number[]; s: number[]; d: number[]; p0: number[]; p1: number[] }
