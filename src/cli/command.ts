@@ -25,7 +25,7 @@ export function onePositional(cmd: Command, positionals: string[]): string {
 export function intOption(values: Values, name: string, fallback: number): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
-  const n = Number(raw);
+  const n = String(raw).trim() === "" ? NaN : Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new InputError(`--${name} takes a positive integer, got "${raw}"`);
   return n;
 }

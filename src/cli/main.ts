@@ -1,8 +1,10 @@
 // slimnet CLI: one registry of subcommands, each in src/cli/commands/<name>.ts.
-// Errors of ours print as "slimnet: <message>" (exit 1); anything else is a bug and keeps its stack.
+// Errors print as one line, "slimnet: <what>; <how to fix>" (exit 1), see src/cli/fail.ts;
+// --verbose (anywhere on the line) adds the stack.
 import { parseArgs } from "node:util";
 import { SlimnetError } from "../runtime/errors.js";
 import type { Command } from "./command.js";
+import { report as reportError, withFix } from "./fail.js";
 import { binarize } from "./commands/binarize.js";
 import { distill } from "./commands/distill.js";
 import { cluster } from "./commands/cluster.js";
@@ -49,13 +51,20 @@ async function main(argv: string[]): Promise<void> {
   try {
     parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new SlimnetError(`${cmd.name}: ${(e as Error).message}; usage: slimnet ${cmd.name} ${cmd.usage}`);
+    throw new SlimnetError(`${cmd.name}: ${(e as Error).message.replace(/\.?\s*To specify a positional argument.*$/s, "").replace(/\s*\n\s*/g, " ").replace(/\.$/, "")}; usage: slimnet ${cmd.name} ${cmd.usage}`);
   }
-  await cmd.run(parsed.values, parsed.positionals);
+  try {
+    await cmd.run(parsed.values, parsed.positionals);
+  } catch (e) {
+    throw withFix(e, cmd.name);
+  }
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  if (e instanceof SlimnetError) process.stderr.write(`slimnet: ${e.message}\n`);
-  else process.stderr.write(`slimnet: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+const argv = process.argv.slice(2), verbose = argv.includes("--verbose");
+// `slimnet inspect x | head -1`: a closed pipe ends the run quietly; anything thrown outside main's promise is reported like the rest.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); throw e; });
+process.on("uncaughtException", (e) => { process.stderr.write(reportError(e, verbose)); process.exit(1); });
+main(argv.filter((a) => a !== "--verbose")).catch((e: unknown) => {
+  process.stderr.write(reportError(e, verbose));
   process.exitCode = 1;
 });

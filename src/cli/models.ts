@@ -1,10 +1,11 @@
 // Model files as the CLI sees them: a .slim file, or an .onnx file converted on the fly.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, extname } from "node:path";
 import { writeSlim } from "../format/writer.js";
 import { importOnnx } from "../import/onnx.js";
 import { InputError, SlimnetError } from "../runtime/errors.js";
 import { Model } from "../runtime/model.js";
+import { fsReason, writeOutput } from "./write-output.js";
 
 export interface ModelFile {
   path: string;
@@ -19,24 +20,17 @@ export function readBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new InputError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    throw new InputError(`cannot read ${path}: ${fsReason(e)}`);
   }
 }
 
-/** Writes an output file, creating its folder first (as `-o build/x.slim` users expect). */
-export function writeBytes(path: string, bytes: Uint8Array): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, bytes);
-  } catch (e) {
-    throw new InputError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
-}
+/** Writes an output file atomically, creating its folder first (src/cli/write-output.ts). */
+export const writeBytes = (path: string, bytes: Uint8Array): void => writeOutput(path, bytes);
 
 const isSlim = (b: Uint8Array): boolean => b[0] === 0x53 && b[1] === 0x4c && b[2] === 0x49 && b[3] === 0x4d;
 
-/** ONNX bytes → .slim bytes. */
-export const convertOnnx = (bytes: Uint8Array): Uint8Array => writeSlim(importOnnx(bytes));
+/** ONNX bytes → .slim bytes; external data is read from inside `baseDir` (the model's folder) only. */
+export const convertOnnx = (bytes: Uint8Array, baseDir?: string): Uint8Array => writeSlim(importOnnx(bytes, { baseDir }));
 
 /** Prefixes an error of ours with the file it is about (same class). */
 function about(path: string, e: unknown): unknown {
@@ -50,7 +44,7 @@ export function readModelFile(path: string): ModelFile {
   const bytes = readBytes(path);
   if (!isSlim(bytes) && extname(path).toLowerCase() === ".onnx") {
     try {
-      return { path, kind: "onnx", fileBytes: bytes.length, slim: convertOnnx(bytes) };
+      return { path, kind: "onnx", fileBytes: bytes.length, slim: convertOnnx(bytes, dirname(path)) };
     } catch (e) {
       throw about(path, e);
     }

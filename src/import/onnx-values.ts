@@ -2,7 +2,9 @@
 // shape-only subgraphs exporters write (Shape → Gather → Unsqueeze → Concat → Reshape, Range,
 // ConstantOfShape, int64 arithmetic…) so that the IR only ever sees static shapes.
 import onnx from "onnx-proto";
-import { FormatError, UnsupportedError } from "../runtime/errors.js";
+import { FormatError, ShapeError, UnsupportedError } from "../runtime/errors.js";
+import { MAX_ELEMENTS, checkAxis, checkDims } from "./onnx-check.js";
+import { isExternal, readExternal } from "./onnx-external.js";
 
 const P = onnx.onnx;
 type Long = { toNumber(): number };
@@ -59,20 +61,27 @@ function half(h: number): number {
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
-/** Decodes an initializer or a Constant's tensor (raw_data or the typed *_data fields). */
-export function decodeTensor(t: onnx.onnx.ITensorProto, where: string): Const {
+const SIZE: Record<number, number> = {
+  [DT.FLOAT]: 4, [DT.DOUBLE]: 8, [DT.FLOAT16]: 2, [DT.BOOL]: 1, [DT.INT8]: 1, [DT.UINT8]: 1,
+  [DT.INT16]: 2, [DT.UINT16]: 2, [DT.INT32]: 4, [DT.UINT32]: 4, [DT.INT64]: 8, [DT.UINT64]: 8,
+};
+
+/**
+ * Decodes an initializer or a Constant's tensor (raw_data, the typed *_data fields, or external
+ * data read from inside `baseDir`, src/import/onnx-external.ts). Shapes are checked (checkDims)
+ * before anything of their size is allocated.
+ */
+export function decodeTensor(t: onnx.onnx.ITensorProto, where: string, baseDir?: string): Const {
   const type = t.dataType ?? 0, kind = kindOf(type);
   if (!kind) throw new UnsupportedError(`${where}: tensor "${t.name}" has element type ${dtypeName(type)}; supported: float, double, float16, bool and integer types`);
-  if (t.dataLocation === P.TensorProto.DataLocation.EXTERNAL)
-    throw new UnsupportedError(`${where}: tensor "${t.name}" uses external data; save the model with the weights inside the file`);
-  const shape = (t.dims ?? []).map(toNum), n = numel(shape);
+  const shape = (t.dims ?? []).map(toNum);
+  checkDims(shape, `${where}: tensor "${t.name}"`);
+  const n = numel(shape), size = SIZE[type];
   let vals: ArrayLike<number>;
-  const raw = t.rawData;
+  const raw = isExternal(t) ? readExternal(t, `${where}: tensor "${t.name}"`, n * size, baseDir) : t.rawData;
   if (raw && raw.length) {
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const size = ({ [DT.FLOAT]: 4, [DT.DOUBLE]: 8, [DT.FLOAT16]: 2, [DT.BOOL]: 1, [DT.INT8]: 1, [DT.UINT8]: 1,
-      [DT.INT16]: 2, [DT.UINT16]: 2, [DT.INT32]: 4, [DT.UINT32]: 4, [DT.INT64]: 8, [DT.UINT64]: 8 } as Record<number, number>)[type];
-    if (raw.length !== n * size) throw new FormatError(`${where}: tensor "${t.name}" raw_data holds ${raw.length} bytes, shape [${shape}] needs ${n * size}`);
+    if (raw.length !== n * size) throw new FormatError(`${where}: tensor "${t.name}" raw_data holds ${raw.length} bytes, shape [${shape}] of ${dtypeName(type)} needs ${n * size}`);
     const get: (i: number) => number = {
       [DT.FLOAT]: (i: number) => dv.getFloat32(4 * i, true), [DT.DOUBLE]: (i: number) => dv.getFloat64(8 * i, true),
       [DT.FLOAT16]: (i: number) => half(dv.getUint16(2 * i, true)), [DT.BOOL]: (i: number) => dv.getUint8(i),
@@ -82,7 +91,8 @@ export function decodeTensor(t: onnx.onnx.ITensorProto, where: string): Const {
       [DT.INT64]: (i: number) => Number(dv.getBigInt64(8 * i, true)), [DT.UINT64]: (i: number) => Number(dv.getBigUint64(8 * i, true)),
     }[type]!;
     vals = Array.from({ length: n }, (_, i) => get(i));
-  } else if (type === DT.FLOAT) vals = t.floatData ?? [];
+  } else if (n > 0 && isExternal(t)) throw new FormatError(`${where}: tensor "${t.name}" external data is empty; shape [${shape}] needs ${n * size} bytes`);
+  else if (type === DT.FLOAT) vals = t.floatData ?? [];
   else if (type === DT.DOUBLE) vals = t.doubleData ?? [];
   else if (type === DT.INT64) vals = (t.int64Data ?? []).map(toNum);
   else if (type === DT.UINT64 || type === DT.UINT32) vals = (t.uint64Data ?? []).map(toNum);
@@ -96,13 +106,15 @@ export type AttrValue = number | string | number[] | string[] | Const;
 const td = new TextDecoder();
 
 /** An attribute as a plain value; graphs and sparse tensors are refused. */
-export function decodeAttr(a: onnx.onnx.IAttributeProto, where: string): AttrValue {
+export function decodeAttr(a: onnx.onnx.IAttributeProto, where: string, baseDir?: string): AttrValue {
   const T = P.AttributeProto.AttributeType;
   switch (a.type) {
     case T.FLOAT: return a.f ?? 0;
     case T.INT: return toNum(a.i);
     case T.STRING: return td.decode(a.s ?? new Uint8Array());
-    case T.TENSOR: return decodeTensor(a.t!, where);
+    case T.TENSOR:
+      if (!a.t) throw new FormatError(`${where}: tensor attribute ${a.name} holds no tensor`);
+      return decodeTensor(a.t, where, baseDir);
     case T.FLOATS: return [...(a.floats ?? [])];
     case T.INTS: return (a.ints ?? []).map(toNum);
     case T.STRINGS: return (a.strings ?? []).map((s) => td.decode(s));
@@ -116,12 +128,13 @@ const strides = (s: readonly number[]): number[] => {
   for (let i = s.length - 2; i >= 0; i--) r[i] = r[i + 1] * s[i + 1];
   return r;
 };
-const normAxis = (a: number, r: number): number => (a < 0 ? a + r : a);
+const normAxis = (a: number, r: number, inclusive = false): number => checkAxis(a, r, "", inclusive);
 
 /** numpy-broadcast elementwise map over constants. */
 function zip(out: Const["dtype"], xs: Const[], f: (...v: number[]) => number): Const {
   const r = Math.max(...xs.map((x) => x.shape.length));
   const shape = Array.from({ length: r }, (_, i) => Math.max(...xs.map((x) => x.shape[x.shape.length - r + i] ?? 1)));
+  checkDims(shape, "broadcast result");
   const os = strides(shape), n = numel(shape);
   const xst = xs.map((x) => { const s = strides(x.shape); return shape.map((d, i) => { const j = i - (r - x.shape.length); return j < 0 || x.shape[j] === 1 ? 0 : s[j]; }); });
   const vals = new Array<number>(n);
@@ -145,14 +158,18 @@ function slice(x: Const, starts: number[], ends: number[], axes: number[], steps
     const a = normAxis(a0, r), d = x.shape[a], st = steps[k] ?? 1;
     const clamp = (v: number, l: number, h: number): number => Math.min(Math.max(v < 0 ? v + d : v, l), h);
     const s = st > 0 ? clamp(starts[k], 0, d) : clamp(starts[k], 0, d - 1), e = st > 0 ? clamp(ends[k], 0, d) : clamp(ends[k], -1, d - 1);
+    if (!Number.isInteger(st) || st === 0) throw new FormatError(`Slice step ${st} on axis ${a0}; expected a non-zero integer`);
     lo[a] = s; step[a] = st; cnt[a] = Math.max(0, Math.ceil((e - s) / st));
   });
+  checkDims(cnt, "Slice result");
   const xs = strides(x.shape), os = strides(cnt), vals: number[] = [];
   for (let k = 0; k < numel(cnt); k++) { let off = 0; for (let i = 0; i < r; i++) off += (lo[i] + (Math.floor(k / os[i]) % cnt[i]) * step[i]) * xs[i]; vals.push(x.data[off]); }
   return makeConst(x.dtype, cnt, vals);
 }
 
 export function transposeConst(x: Const, perm: number[]): Const {
+  if (perm.length !== x.shape.length || [...perm].sort((a, b) => a - b).some((p, i) => p !== i))
+    throw new FormatError(`Transpose perm [${perm}] is not a permutation of the ${x.shape.length} axes of [${x.shape}]`);
   const shape = perm.map((p) => x.shape[p]), xs = strides(x.shape), os = strides(shape), vals: number[] = [];
   for (let k = 0; k < numel(shape); k++) { let off = 0; for (let i = 0; i < shape.length; i++) off += (Math.floor(k / os[i]) % shape[i]) * xs[perm[i]]; vals.push(x.data[off]); }
   return makeConst(x.dtype, shape, vals);
@@ -175,7 +192,7 @@ export function unsqueezeDims(s: readonly number[], axes: number[]): number[] {
   return out;
 }
 export const flattenDims = (s: readonly number[], axis: number): number[] => {
-  const a = normAxis(axis, s.length);
+  const a = normAxis(axis, s.length, true);
   return [numel(s.slice(0, a)), numel(s.slice(a))];
 };
 
@@ -254,10 +271,12 @@ export function evalConst(n: FoldNode): Const {
     }
     case "ConstantOfShape": {
       const shape = ints(x), v = n.attr<Const>("value", makeConst("float", [1], [0]));
+      checkDims(shape, `${n.where}: output shape`);
       return makeConst(v.dtype, shape, new Array(numel(shape)).fill(v.data[0]));
     }
     case "Range": {
       const [s, l, d] = n.inputs.map((c) => c!.data[0]), len = Math.max(Math.ceil((l - s) / d), 0);
+      if (!(len <= MAX_ELEMENTS)) throw new ShapeError(`${n.where}: Range(${s}, ${l}, ${d}) has ${len} elements; expected ≤ ${MAX_ELEMENTS}`);
       return makeConst(x!.dtype, [len], Array.from({ length: len }, (_, i) => s + i * d));
     }
     case "Reshape": {
@@ -268,7 +287,7 @@ export function evalConst(n: FoldNode): Const {
     case "Identity": case "Dropout": return x!;
     case "Transpose": return transposeConst(x!, n.attr("perm", x!.shape.map((_, i) => x!.shape.length - 1 - i)));
     case "Where": return zip(n.inputs[1]!.dtype, n.inputs as Const[], (c, a, b) => (c ? a : b));
-    case "Expand": return zip(x!.dtype, [x!, makeConst("float", ints(y), new Array(numel(ints(y))).fill(0))], (a) => a);
+    case "Expand": checkDims(ints(y), `${n.where}: Expand shape`); return zip(x!.dtype, [x!, makeConst("float", ints(y), new Array(numel(ints(y))).fill(0))], (a) => a);
   }
   if (arith[n.op]) {
     const int = isInt(x!) && isInt(y!);

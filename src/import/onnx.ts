@@ -11,7 +11,8 @@ import { checkGraph, mixesBatch } from "../ir/analysis.js";
 import type { OpName } from "../ir/ops.js";
 import { fold } from "../passes/fold.js";
 import { fuseChannelShuffle } from "./channel-shuffle.js";
-import { FormatError, ShapeError, UnsupportedError } from "../runtime/errors.js";
+import { FormatError, ShapeError, SlimnetError, UnsupportedError } from "../runtime/errors.js";
+import { checkArity, checkDims, nodeWhere, sortedNodes } from "./onnx-check.js";
 import {
   type AttrValue, type Const, FOLDABLE, decodeAttr, decodeTensor, dtypeName, evalConst, flattenDims, kindOf,
   makeConst, reshapeDims, squeezeDims, toNum, transposeConst, unsqueezeDims,
@@ -28,6 +29,10 @@ export interface OnnxImportOptions {
    *  DequantizeLinear pairs on their inputs into `inputQuant` (src/passes/fold-qdq.ts). Default
    *  true; false: the same model with dequantized f32 weights. */
   int8?: boolean;
+  /** The model's folder: tensors with external data (data_location EXTERNAL) are read from
+   *  relative paths inside it (never absolute, `..` or symlinks leading out). Without it such
+   *  models are refused with an UnsupportedError. The CLI passes the .onnx file's folder. */
+  baseDir?: string;
 }
 
 // Opsets 22–25 changed none of the ops below in float semantics, only their element types:
@@ -55,7 +60,7 @@ export class Ctx {
   /** Attribute value; without a fallback the attribute is required. */
   attr<T extends AttrValue>(name: string, ...fallback: [T?]): T {
     const v = this.attrs.get(name);
-    if (v !== undefined) return v as T;
+    if (v !== undefined) { checkAttrKind(this.where, name, v); return v as T; }
     if (fallback.length) return fallback[0] as T;
     throw new FormatError(`${this.where}: required attribute ${name} is missing`);
   }
@@ -72,10 +77,12 @@ export class Ctx {
     const v = this.ins[i];
     if (!v) throw new FormatError(`${this.where}: input ${i} is missing`);
     if ("t" in v) return v.t;
+    floatOnly(this, i, v.c);
     return this.b.constant(this.node.input![i] || `${this.where}_c${i}`, v.c.shape, Float32Array.from(v.c.data));
   }
   shape(i: number): number[] {
-    const v = this.ins[i]!;
+    const v = this.ins[i];
+    if (!v) throw new FormatError(`${this.where}: input ${i} is missing`);
     return "c" in v ? v.c.shape : this.b.shape(v.t);
   }
   /** Adds an IR node; `last` ones take the ONNX output name. */
@@ -92,6 +99,34 @@ export class Ctx {
   }
   unsupported(attr: string, value: unknown, supported: string): never {
     throw new UnsupportedError(`${this.where}: attribute ${attr}=${JSON.stringify(value)} is not supported; supported: ${supported}`);
+  }
+}
+
+/** Float computations take float constants: an int or bool constant there is a type error. */
+function floatOnly(c: Ctx, i: number, k: Const): void {
+  if (k.dtype !== "float")
+    throw new FormatError(`${c.where}: input ${i} "${c.node.input![i]}" is ${k.elemType !== undefined ? dtypeName(k.elemType) : k.dtype}; expected a float tensor (${c.op} computes in float)`);
+}
+/** A constant input that holds float weights (Gemm/MatMul B, Conv W and B, BatchNormalization parameters). */
+const weights = (c: Ctx, i: number, what: string): Const => { const k = c.konst(i, what); floatOnly(c, i, k); return k; };
+
+/** The kind each attribute the importer reads must have (a hostile file may give pads as one int). */
+const ATTR_KINDS: Record<string, "int" | "float" | "ints" | "string"> = {
+  kernel_shape: "ints", pads: "ints", strides: "ints", dilations: "ints", perm: "ints", axes: "ints", shape: "ints",
+  starts: "ints", ends: "ints", axis: "int", group: "int", transA: "int", transB: "int", ceil_mode: "int",
+  count_include_pad: "int", storage_order: "int", training_mode: "int", spatial: "int", allowzero: "int", to: "int",
+  block_size: "int", output_dtype: "int", precision: "int", start: "int", end: "int",
+  alpha: "float", beta: "float", epsilon: "float", min: "float", max: "float", auto_pad: "string", mode: "string",
+};
+function checkAttrKind(where: string, name: string, v: AttrValue): void {
+  const want = ATTR_KINDS[name];
+  if (!want) return;
+  const ok = want === "ints" ? Array.isArray(v) && v.every((x) => typeof x === "number" && Number.isInteger(x))
+    : want === "int" ? typeof v === "number" && Number.isInteger(v)
+      : want === "float" ? typeof v === "number" : typeof v === "string";
+  if (!ok) {
+    const got = Array.isArray(v) ? `a list [${v.slice(0, 8)}${v.length > 8 ? ",…" : ""}]` : typeof v === "object" ? "a tensor" : `${typeof v} ${JSON.stringify(v)}`;
+    throw new FormatError(`${where}: attribute ${name} is ${got}; expected ${want === "ints" ? "a list of integers" : want === "int" ? "an integer" : want === "float" ? "a number" : "a string"}`);
   }
 }
 
@@ -176,13 +211,13 @@ function gemm(c: Ctx): string {
     if (alpha !== 1) y = c.emit("Mul", [y, c.b.constant(`${c.node.name}_alpha`, [], new Float32Array([alpha]))], {}, !hasC);
     return hasC ? addBias(c, y, beta) : y;
   }
-  const B = c.konst(1, "B");
+  const B = weights(c, 1, "B");
   let W = transB ? B : transposeConst(B, [1, 0]);
   W = { ...W, data: Float32Array.from(W.data, (v) => v * alpha) };
   const n = W.shape[0];
   let bias = new Float32Array(n), rest = false;
   if (hasC && c.isConst(2)) {
-    const C = c.konst(2, "C");
+    const C = weights(c, 2, "C");
     if (numel(C.shape) === 1) bias.fill(beta * C.data[0]);
     else if (C.shape[C.shape.length - 1] === n && numel(C.shape) === n) bias = Float32Array.from(C.data, (v) => beta * v);
     else rest = true;
@@ -205,7 +240,7 @@ function addBias(c: Ctx, y: string, beta: number): string {
 function matmul(c: Ctx): string {
   const as = c.shape(0);
   if (c.isConst(1) && c.konst(1, "B").shape.length === 2 && !c.isConst(0)) {
-    const B = c.konst(1, "B"), W = transposeConst(B, [1, 0]), [n, k] = W.shape, lead = as.slice(0, -1);
+    const B = weights(c, 1, "B"), W = transposeConst(B, [1, 0]), [n, k] = W.shape, lead = as.slice(0, -1);
     if (as[as.length - 1] !== k) throw new ShapeError(`${c.where}: MatMul expected A [...,${k}], got [${as}]`);
     const x = lead.length === 1 ? c.t(0) : c.reshape(c.t(0), [numel(lead), k]);
     const wt = c.b.constant(c.node.input![1], [n, k], Float32Array.from(W.data));
@@ -219,11 +254,11 @@ function matmul(c: Ctx): string {
 }
 
 function conv(c: Ctx): string {
-  const W = c.konst(1, "W (weights)"), x = c.t(0), r = spatialRank(c, c.shape(0).length);
+  const W = weights(c, 1, "W (weights)"), x = c.t(0), r = spatialRank(c, c.shape(0).length);
   if (W.shape.length !== r + 2) throw new ShapeError(`${c.where}: Conv expected W of rank ${r + 2}, got [${W.shape}]`);
   const kernel = W.shape.slice(2), ks = c.attr<number[]>("kernel_shape", kernel);
   if (ks.join() !== kernel.join()) throw new ShapeError(`${c.where}: kernel_shape [${ks}] does not match W [${W.shape}]`);
-  const f = W.shape[0], B = c.has(2) ? c.konst(2, "B (bias)") : makeConst("float", [f], new Float32Array(f));
+  const f = W.shape[0], B = c.has(2) ? weights(c, 2, "B (bias)") : makeConst("float", [f], new Float32Array(f));
   const w = window2d(windowAttrs(c, c.shape(0).slice(2), kernel, false));
   const w4 = r === 1 ? [f, W.shape[1], 1, W.shape[2]] : W.shape;
   const wt = c.b.constant(c.node.input![1], w4, Float32Array.from(W.data));
@@ -245,8 +280,10 @@ function batchNorm(c: Ctx): string {
   if (c.node.output!.slice(1).some((o) => o)) throw new UnsupportedError(`${c.where}: BatchNormalization in training mode (extra outputs) is not supported`);
   if (c.attr("training_mode", 0)) c.unsupported("training_mode", 1, "0 (inference)");
   if (c.attr("spatial", 1) !== 1) c.unsupported("spatial", 0, "1");
-  const [g, b, m, v] = [1, 2, 3, 4].map((i) => c.konst(i, ["scale", "B", "mean", "var"][i - 1]).data);
+  const [g, b, m, v] = [1, 2, 3, 4].map((i) => weights(c, i, ["scale", "B", "mean", "var"][i - 1]).data);
   const eps = c.attr<number>("epsilon", 1e-5), n = g.length;
+  if (![b, m, v].every((a) => a.length === n) || n !== c.shape(0)[1])
+    throw new ShapeError(`${c.where}: scale, B, mean and var hold ${[g, b, m, v].map((a) => a.length)} values; expected ${c.shape(0)[1]} each (the channels of [${c.shape(0)}])`);
   const scale = Float32Array.from(g, (gi, i) => gi / Math.sqrt(v[i] + eps));
   const shift = Float32Array.from(b, (bi, i) => bi - m[i] * scale[i]);
   return c.emit("ChannelAffine", [c.t(0), c.b.constant(`${c.node.input![1]}_affine_scale`, [n], scale),
@@ -354,9 +391,19 @@ function inputSpecs(g: onnx.onnx.IGraphProto, opts: OnnxImportOptions): InputSpe
     if (tt.elemType !== DT.FLOAT && !(quantized && (tt.elemType === DT.UINT8 || tt.elemType === DT.INT8)))
       throw new UnsupportedError(`graph input "${name}" has element type ${dtypeName(tt.elemType ?? 0)}; supported: float, and uint8/int8 (held as f32 integers) read only by quantized ops (DequantizeLinear, QLinearMatMul, QLinearConv, MatMulInteger, ConvInteger)`);
     const given = opts.shapes?.[name];
-    if (given) return { name, dims: given.map((d, i) => (i === 0 && d < 0 ? 1 : d)), dynamicBatch: given[0] < 0 };
+    if (given) {
+      const dims = given.map((d, i) => (i === 0 && d < 0 ? 1 : d));
+      checkDims(dims, `shapes["${name}"] given for graph input "${name}"`);
+      return { name, dims, dynamicBatch: given[0] < 0 };
+    }
     if (!tt.shape) throw new UnsupportedError(`graph input "${name}" has no shape: pass one, e.g. { shapes: { "${name}": [-1, 1, 28, 28] } } (-1 = dynamic batch)`);
-    const dims = (tt.shape.dim ?? []).map((d) => (d.dimParam || !Object.prototype.hasOwnProperty.call(d, "dimValue") ? -1 : toNum(d.dimValue)));
+    const dims = (tt.shape.dim ?? []).map((d, i) => {
+      if (d.dimParam || !Object.prototype.hasOwnProperty.call(d, "dimValue")) return -1;
+      const v = toNum(d.dimValue);
+      if (v < 0) throw new ShapeError(`graph input "${name}": dim ${i} is ${v}; expected a size ≥ 0 or a symbolic dim`);
+      return v;
+    });
+    checkDims(dims.map((d) => Math.max(d, 1)), `graph input "${name}"`);
     const bad = dims.findIndex((d, i) => i > 0 && d < 0);
     if (bad >= 0) {
       const sym = tt.shape.dim![bad].dimParam || "?";
@@ -366,37 +413,74 @@ function inputSpecs(g: onnx.onnx.IGraphProto, opts: OnnxImportOptions): InputSpe
   });
 }
 
-function importAt(m: onnx.onnx.ModelProto, opset: number, inputs: InputSpec[], batch: number): Graph {
+function importAt(m: onnx.onnx.ModelProto, opset: number, inputs: InputSpec[], batch: number, nodes: onnx.onnx.INodeProto[], baseDir?: string): Graph {
   const g = m.graph!, b = new GraphBuilder(), env = new Map<string, Val>();
   const outputs = (g.output ?? []).map((o) => o.name!);
   b.reserve(outputs);
-  for (const t of g.initializer ?? []) env.set(t.name!, { c: decodeTensor(t, `initializer "${t.name}"`) });
+  for (const t of g.initializer ?? []) env.set(t.name!, { c: decodeTensor(t, `initializer "${t.name}"`, baseDir) });
   for (const i of inputs) env.set(i.name, { t: b.input(i.name, i.dynamicBatch ? [batch, ...i.dims.slice(1)] : i.dims) });
-  (g.node ?? []).forEach((n, k) => {
-    const op = n.opType ?? "", where = `node "${n.name || `#${k}`}" (${op})`;
-    if (n.domain && n.domain !== "ai.onnx") throw new UnsupportedError(`${where}: domain "${n.domain}" is not supported; supported: the default ONNX domain`);
-    const attrs = new Map((n.attribute ?? []).map((a) => [a.name!, decodeAttr(a, where)]));
-    const ins = (n.input ?? []).map((name) => {
-      if (!name) return undefined;
-      const v = env.get(name);
-      if (!v) throw new FormatError(`${where}: input "${name}" is not defined before use`);
-      return v;
-    });
-    const c = new Ctx(b, n, where, opset, ins, attrs);
-    const allConst = ins.every((v) => !v || "c" in v);
-    if (FOLDABLE.has(op) && (allConst || (op === "Shape" || op === "Size"))) {
-      const value = evalConst({
-        op, where, opset, attr: (name, ...fb) => c.attr(name, ...fb),
-        inputs: ins.map((v) => (v === undefined ? undefined : "c" in v ? v.c : makeConst("float", b.shape(v.t), []))),
-      });
-      env.set(n.output![0], { c: value });
-      return;
+  const index = new Map((g.node ?? []).map((n, k) => [n, k]));
+  for (const n of nodes) {
+    const k = index.get(n)!, where = nodeWhere(n, k);
+    try {
+      importNode(b, env, n, where, opset, baseDir);
+    } catch (e) {
+      throw located(e, where);
     }
-    const h = HANDLERS[op];
-    if (!h) throw new UnsupportedError(`${where}: op ${op} is not supported${FOLDABLE.has(op) ? " on activations (only on constants)" : ""}; supported: ${SUPPORTED_ONNX_OPS.join(", ")}`);
-    const r = h(c);
-    env.set(n.output![0], typeof r === "string" ? { t: r } : r);
+  }
+  return finish(g, b, env, outputs);
+}
+
+/** An error raised inside a node's import, named after the node; anything not ours becomes a FormatError. */
+function located(e: unknown, where: string): SlimnetError {
+  if (e instanceof SlimnetError) {
+    if (e.message.startsWith("node \"")) return e;
+    const Class = e.constructor as new (message: string) => SlimnetError;
+    return new Class(`${where}: ${e.message}`);
+  }
+  return new FormatError(`${where}: malformed node (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}); check its inputs and attributes against the ONNX spec`);
+}
+
+/** Every IR tensor and constant made so far has a sane shape (checkDims) and as many values as elements. */
+function checkNew(b: GraphBuilder, seen: number, v: Val | undefined, what: string): void {
+  if (v && "c" in v) {
+    checkDims(v.c.shape, what);
+    if (v.c.data.length !== numel(v.c.shape)) throw new FormatError(`${what}: ${v.c.data.length} values for shape [${v.c.shape}]`);
+  }
+  let k = 0;
+  for (const t of b.tensors.values()) if (k++ >= seen) checkDims(t.shape, `tensor "${t.name}"`);
+}
+
+function importNode(b: GraphBuilder, env: Map<string, Val>, n: onnx.onnx.INodeProto, where: string, opset: number, baseDir: string | undefined): void {
+  const op = n.opType ?? "", seen = b.tensors.size;
+  checkArity(n, where, opset);
+  if (n.domain && n.domain !== "ai.onnx") throw new UnsupportedError(`${where}: domain "${n.domain}" is not supported; supported: the default ONNX domain`);
+  const attrs = new Map((n.attribute ?? []).map((a) => [a.name!, decodeAttr(a, where, baseDir)]));
+  const ins = (n.input ?? []).map((name) => {
+    if (!name) return undefined;
+    const v = env.get(name);
+    if (!v) throw new FormatError(`${where}: input "${name}" is not defined before use`);
+    return v;
   });
+  const c = new Ctx(b, n, where, opset, ins, attrs);
+  const allConst = ins.every((v) => !v || "c" in v);
+  if (FOLDABLE.has(op) && (allConst || (op === "Shape" || op === "Size"))) {
+    const value = evalConst({
+      op, where, opset, attr: (name, ...fb) => c.attr(name, ...fb),
+      inputs: ins.map((v) => (v === undefined ? undefined : "c" in v ? v.c : makeConst("float", b.shape(v.t), []))),
+    });
+    checkNew(b, seen, { c: value }, "output");
+    env.set(n.output![0], { c: value });
+    return;
+  }
+  const h = HANDLERS[op];
+  if (!h) throw new UnsupportedError(`${where}: op ${op} is not supported${FOLDABLE.has(op) ? " on activations (only on constants)" : ""}; supported: ${SUPPORTED_ONNX_OPS.join(", ")}`);
+  const r = h(c), v: Val = typeof r === "string" ? { t: r } : r;
+  checkNew(b, seen, v, "output");
+  env.set(n.output![0], v);
+}
+
+function finish(g: onnx.onnx.IGraphProto, b: GraphBuilder, env: Map<string, Val>, outputs: string[]): Graph {
   const outNames = outputs.map((o) => {
     const v = env.get(o);
     if (!v) throw new FormatError(`graph output "${o}" is never produced`);
@@ -439,17 +523,23 @@ function sameUpToBatch(g1: Graph, g2: Graph): boolean {
 
 /** ONNX model bytes → IR graph (shapes at batch 1; `batchDynamic` when proven). */
 export function importOnnx(bytes: Uint8Array, opts: OnnxImportOptions = {}): Graph {
+  if (!(bytes instanceof Uint8Array)) throw new FormatError(`importOnnx takes the model's bytes as a Uint8Array, got ${bytes === null ? "null" : typeof bytes}`);
   const m = decodeModel(bytes);
-  if (!m.graph) throw new FormatError("ONNX model has no graph");
-  const opset = opsetOf(m), inputs = inputSpecs(m.graph, opts);
-  const g = importAt(m, opset, inputs, 1);
+  if (!m.graph) throw new FormatError("ONNX model has no graph; expected a ModelProto with a graph");
+  const opset = opsetOf(m), nodes = sortedNodes(m.graph), inputs = inputSpecs(m.graph, opts);
+  const g = importAt(m, opset, inputs, 1, nodes, opts.baseDir);
   if (inputs.some((i) => i.dynamicBatch)) {
     let g2: Graph | undefined;
-    try { g2 = importAt(m, opset, inputs, 2); } catch { g2 = undefined; }
+    try { g2 = importAt(m, opset, inputs, 2, nodes, opts.baseDir); } catch { g2 = undefined; }
     g.batchDynamic = !!g2 && sameUpToBatch(g, g2) && mixesBatch(g) === undefined;
   }
-  if (opts.fold !== false) fold(g);
-  foldQdq(g, opts.int8 ?? true);
-  checkGraph(g);
+  try {
+    if (opts.fold !== false) fold(g);
+    foldQdq(g, opts.int8 ?? true);
+    checkGraph(g);
+  } catch (e) {
+    if (e instanceof SlimnetError) throw e;
+    throw new FormatError(`imported graph "${g.name}" could not be finished (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}); the model is malformed or uses an unsupported combination of ops`);
+  }
   return g;
 }

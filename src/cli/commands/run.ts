@@ -1,12 +1,12 @@
 // slimnet run FILE --input NAME=FILE.npy ... --out DIR: one inference, outputs as DIR/<name>.npy.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { readNpy, writeNpy } from "../../data/npy.js";
+import { encodeNpy, readNpy } from "../../data/npy.js";
 import { InputError } from "../../runtime/errors.js";
 import type { Feed } from "../../runtime/model.js";
 import { onePositional, printJson, type Command } from "../command.js";
 import { loadModel } from "../models.js";
 import { shape, table } from "../table.js";
+import { writeOutput } from "../write-output.js";
 
 /** File name for a tensor name (ONNX names may hold "/" or ":"). */
 export const npyName = (tensor: string): string => `${tensor.replace(/[^A-Za-z0-9._-]/g, "_")}.npy`;
@@ -39,10 +39,9 @@ export const run: Command = {
       feeds[name] = readNpy(eq >= 0 ? spec.slice(eq + 1) : spec);
     }
     const results = model.run(feeds);
-    mkdirSync(out, { recursive: true });
     const written = Object.entries(results).map(([name, value]) => {
       const path = join(out, npyName(name));
-      writeNpy(path, value);
+      writeOutput(path, encodeNpy(value));
       return { name, shape: value.shape, file: path };
     });
     if (values.json) printJson({ model: file, outputs: written });

@@ -25,7 +25,7 @@ import { bytes, table } from "../table.js";
 export const numberOption = (values: Values, name: string, fallback: number, ok: (v: number) => boolean, what: string): number => {
   const raw = values[name];
   if (raw === undefined) return fallback;
-  const v = Number(raw);
+  const v = String(raw).trim() === "" ? NaN : Number(raw); // Number("") is 0
   if (!ok(v)) throw new InputError(`--${name} takes ${what}, got "${raw}"`);
   return v;
 };
