@@ -302,7 +302,7 @@ test("rejects a file truncated at any length", () => {
 test("rejects bad magic, newer or zero version, unknown flags, bad header fields", () => {
   const bytes = writeSlim(mlp());
   rejects(mutate(bytes, (b) => { b[0] = 0x50; b[1] = 0x4b; }), /magic is 50 4B 49 4D, expected 53 4C 49 4D \("SLIM"\): not a \.slim file/);
-  rejects(mutate(bytes, (b) => { b[4] = 2; }), /^header at offset 0x4: file version 2 is newer than this runtime \(1\); upgrade slimnet$/);
+  rejects(mutate(bytes, (b) => { b[4] = 3; }), /^header at offset 0x4: file version 3 is newer than this runtime \(2\); upgrade slimnet$/);
   rejects(mutate(bytes, (b) => { b[4] = 0; }), /version 0/);
   rejects(mutate(bytes, (b) => { b[6] = 3; }), /flags 0x3 set undefined bits/);
   rejects(mutate(bytes, (b) => setU32(b, 8, 0)), /sectionCount 0 is outside 1..32/);
@@ -338,13 +338,72 @@ test("rejects bad section tables: past the end, u32 overflow, misaligned, overla
   rejects(mutate(bytes, (b) => b.set([0x45, 0x58, 0x49, 0x54], plan.at)), /required section "PLAN" is missing/);
 });
 
-test("EXIT (reserved in v1): count 0 is accepted, anything else rejected", () => {
+test("EXIT in a version 1 file: count 0 is accepted, anything else rejected", () => {
   const bytes = writeSlim(mlp());
+  assert.equal(bytes[4], 1, "a file without exits is version 1");
   assert.deepEqual(readSlim(appendSection(bytes, "EXIT", new Uint8Array(4))), mlp());
-  rejects(appendSection(bytes, "EXIT", Uint8Array.of(1, 0, 0, 0)), /^section "EXIT" at offset 0x[0-9a-f]+: exit count 1; version 1 requires 0$/);
+  rejects(appendSection(bytes, "EXIT", Uint8Array.of(1, 0, 0, 0)), /^section "EXIT" at offset 0x[0-9a-f]+: exit count 1; version 1 requires 0 \(early exits need a version 2 file\)$/);
   rejects(appendSection(bytes, "EXIT", new Uint8Array(2)), /section "EXIT" .*length is 2, expected at least 4/);
   rejects(appendSection(bytes, "EXIT", new Uint8Array(0)), /length is 0/);
   rejects(appendSection(appendSection(bytes, "EXIT", new Uint8Array(4)), "EXIT", new Uint8Array(4)), /section "EXIT" appears twice/);
+});
+
+/** mlp() with an exit head (Gemm 300→10 + Softmax) right after the first hidden layer. */
+function mlpWithExit(threshold = 0.875): Graph {
+  const g = mlp(), rand = rng(3);
+  const add = (t: Tensor) => g.tensors.set(t.name, t);
+  add({ name: "we", shape: [10, 300], data: weights(3000, rand), encoding: "f32" });
+  add({ name: "be", shape: [10], data: weights(10, rand), encoding: "f32" });
+  add({ name: "he", shape: [1, 10] });
+  add({ name: "pe", shape: [1, 10] });
+  const head: Node[] = [
+    { op: "Gemm", name: "exit0", inputs: ["r1", "we", "be"], outputs: ["he"], attrs: { act: 0, actA: 0, actB: 0 } },
+    act("Softmax", "he", "pe"),
+  ];
+  g.nodes.splice(2, 0, ...head);
+  g.exits = [{ output: "pe", nodes: head.map((n) => n.name), rule: "maxprob", threshold, values: "probs" }];
+  return g;
+}
+
+test("EXIT (version 2): exits round-trip; every §8 rule is checked", () => {
+  const bytes = writeSlim(mlpWithExit());
+  assert.equal(bytes[4], 2, "a file with exits is version 2");
+  assert.deepEqual(readSlim(bytes), mlpWithExit());
+  assert.deepEqual(readSlim(writeSlim({ ...mlpWithExit(), exits: [{ ...mlpWithExit().exits![0], rule: "entropy", threshold: 0.25 }] })).exits,
+    [{ output: "pe", nodes: ["exit0", "pe"], rule: "entropy", threshold: 0.25, values: "probs" }]);
+  assert.equal(writeSlim(mlpWithExit(), { training: true })[4], 1, "a training file has no exits");
+  const ex = section(bytes, "EXIT").offset, rec = ex + 4;
+  const f32At = (o: number, v: number) => (b: Uint8Array) => new DataView(b.buffer, b.byteOffset).setFloat32(o, v, true);
+  const id = (name: string) => [...mlpWithExit().tensors.keys()].indexOf(name);
+  const E = (msg: string) => new RegExp(`^section "EXIT" at offset 0x[0-9a-f]+: ${msg}`);
+  rejects(mutate(bytes, (b) => setU32(b, ex, 0)), E("exit count 0; a version 2 file has at least one exit"));
+  rejects(mutate(bytes, (b) => setU32(b, ex, 2)), E("length is 24, expected 4 \\+ 20 × 2 = 44"));
+  rejects(mutate(bytes, (b) => setU32(b, rec, 999)), E("exit 0: tensor 999, but there are"));
+  rejects(mutate(bytes, (b) => setU32(b, rec, id("we"))), E(`exit 0: tensor ${id("we")} "we" is a constant`));
+  rejects(mutate(bytes, (b) => setU32(b, rec, id("r3"))), E(`exit 0: tensor ${id("r3")} "r3" is a graph output`));
+  rejects(mutate(bytes, (b) => setU32(b, rec, id("x"))), E(`exit 0: tensor 0 "x" is a graph input`));
+  rejects(mutate(bytes, (b) => setU32(b, rec, id("r1"))), E(`exit 0: tensor ${id("r1")} "r1" is \\[1,300\\] but the graph output tensor ${id("r3")} "r3" is \\[1,10\\]`));
+  rejects(mutate(bytes, (b) => setU32(b, rec + 4, 4)), E("exit 0: first node 4 is after last node 3"));
+  rejects(mutate(bytes, (b) => { setU32(b, rec + 4, 99); setU32(b, rec + 8, 99); }), E("exit 0: last node 99, but there are 8 nodes"));
+  rejects(mutate(bytes, (b) => setU32(b, rec + 8, 2)), E(`exit 0: node 2 does not write tensor ${id("pe")} "pe" \\(node 3 does\\)`));
+  rejects(mutate(bytes, (b) => { b[rec + 12] = 2; }), E("exit 0: rule 2 is not 0"));
+  rejects(mutate(bytes, (b) => { b[rec + 13] = 2; }), E("exit 0: values 2 is not 0"));
+  rejects(mutate(bytes, (b) => { b[rec + 15] = 1; }), E("exit 0: reserved is 256, expected 0"));
+  rejects(mutate(bytes, f32At(rec + 16, NaN)), E("exit 0: threshold NaN is not in \\[0, 1\\]"));
+  rejects(mutate(bytes, f32At(rec + 16, 1.5)), E("exit 0: threshold 1.5 is not in \\[0, 1\\]"));
+  rejects(mutate(bytes, (b) => { b[rec + 12] = 1; f32At(rec + 16, -1)(b); }), E("exit 0: threshold -1 is not a finite number ≥ 0"));
+  // A head that starts at node 0 swallows fc1 and r1, which the backbone reads.
+  rejects(mutate(bytes, (b) => setU32(b, rec + 4, 0)), E(`exit 0: node 4 "fc2" outside the head \\(nodes 0..3\\) reads tensor ${id("r1")} "r1", written inside it`));
+  // Version 2 without EXIT; a second graph output; exits out of order.
+  const noExit = writeSlim(mlp());
+  rejects(mutate(noExit, (b) => { b[4] = 2; }), /^header at offset 0x4: version 2 file has no EXIT section/);
+  const two = mlpWithExit();
+  two.outputs.push("r2");
+  rejects(writeSlim(two), E("a file with exits has exactly one graph output, this one has 2"));
+  const order = mlpWithExit();
+  order.exits!.push({ ...order.exits![0] });
+  rejects(writeSlim(order), E("exit 1: first node 2 is not after exit 0's last node 3"));
+  assert.throws(() => writeSlim({ ...mlpWithExit(), exits: [{ ...mlpWithExit().exits![0], nodes: ["exit0", "fc2"] }] }), /head nodes \[exit0, fc2\] are not a contiguous run/);
 });
 
 test("rejects absurd dims: product overflow, above maxTensorElements, zero dims, rank", () => {

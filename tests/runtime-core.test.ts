@@ -492,7 +492,7 @@ test("load rejects malformed files with a message naming the place", () => {
   const magic = good(); magic[0] = 0x58;
   rejects(magic, /header at offset 0x0: bad magic "XLIM"/);
 
-  rejects(build({ ...reluSpec(), version: 2 }), /file version 2 is newer than this runtime \(1\); upgrade slimnet/);
+  rejects(build({ ...reluSpec(), version: 3 }), /file version 3 is newer than this runtime \(2\); upgrade slimnet/);
 
   const g = good();
   rejects(g.slice(0, g.length - 16), /fileLength says \d+ bytes but the file has \d+ \(truncated\)/);

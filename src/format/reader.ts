@@ -41,10 +41,17 @@ export function toGraph(file: SlimFile, bytes: Uint8Array): Graph {
     op: n.op, name: n.name, inputs: n.inputs.map(name), outputs: n.outputs.map(name),
     attrs: { ...n.attrs },
   }));
-  return {
+  const graph: Graph = {
     name: file.graphName, inputs: file.inputs.map(name), outputs: file.outputs.map(name),
     tensors, nodes, batchDynamic: file.batchDynamic,
   };
+  if (file.exits.length) {
+    graph.exits = file.exits.map((e) => ({
+      output: name(e.y), nodes: nodes.slice(e.first, e.last + 1).map((n) => n.name),
+      rule: e.rule ? "entropy" : "maxprob", threshold: e.threshold, ...(e.values ? { values: "probs" as const } : {}),
+    }));
+  }
+  return graph;
 }
 
 /** Verifies `bytes` (throws FormatError naming section and offset) and returns its graph. */

@@ -14,12 +14,15 @@ import { decodeInt8, type Int8Decoded } from "./int8.js";
 import { decodeBinary, ENC_BINARY } from "./binary.js";
 
 export const MAGIC = [0x53, 0x4c, 0x49, 0x4d] as const; // "SLIM"
-export const VERSION = 1;
+/** The newest file version this code reads (2 adds early exits, docs/FORMAT.md §8). */
+export const VERSION = 2;
 export const HEADER_BYTES = 32;
 export const ENTRY_BYTES = 16;
 export const TENSOR_BYTES = 48;
 export const NODE_HEAD_BYTES = 12;
 export const PLAN_BYTES = 16;
+/** One EXIT record (docs/FORMAT.md §8). */
+export const EXIT_BYTES = 20;
 export const MAX_SECTIONS = 32;
 export const MAX_TENSORS = 65536;
 export const MAX_NODES = 65536;
@@ -96,6 +99,69 @@ export interface SlimFile {
   arenaBytes: number;
   /** File offset of WGTS (0 when absent): constant c's bytes start at weightsOffset + c.offset. */
   weightsOffset: number;
+  exits: ExitRecord[];
+}
+export interface ExitRecord { y: number; first: number; last: number; rule: number; values: number; threshold: number }
+
+interface ExitContext {
+  bytes: Uint8Array;
+  u32: (o: number) => number;
+  tensors: TensorRecord[];
+  nodes: NodeRecord[];
+  writer: Int32Array;
+  graphInput: Uint8Array;
+  outputs: number[];
+  tensorAt: (id: number) => string;
+}
+
+/** §8: the EXIT section of a version 2 file (a version 1 file may only have count 0). */
+function verifyExits(exit: SectionEntry | undefined, version: number, c: ExitContext): ExitRecord[] {
+  const ES = `section "EXIT"`, { u32, tensors, nodes } = c;
+  if (!exit) {
+    if (version >= 2) fail("header", 4, `version ${version} file has no EXIT section (version 2 means early exits; a file without them is version 1)`);
+    return [];
+  }
+  if (exit.length < 4) fail(ES, exit.offset, `length is ${exit.length}, expected at least 4`);
+  const count = u32(exit.offset);
+  if (version < 2 && count) fail(ES, exit.offset, `exit count ${fmt(count)}; version 1 requires 0 (early exits need a version 2 file)`);
+  if (version >= 2 && !count) fail(ES, exit.offset, `exit count 0; a version 2 file has at least one exit`);
+  if (exit.length !== 4 + EXIT_BYTES * count) fail(ES, exit.offset, `length is ${fmt(exit.length)}, expected 4 + ${EXIT_BYTES} × ${fmt(count)} = ${fmt(4 + EXIT_BYTES * count)}`);
+  if (count && c.outputs.length !== 1) fail(ES, exit.offset, `a file with exits has exactly one graph output, this one has ${c.outputs.length}`);
+  const out = count ? c.outputs[0] : 0, dv = new DataView(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength);
+  const records: ExitRecord[] = [];
+  for (let k = 0; k < count; k++) {
+    const r = exit.offset + 4 + EXIT_BYTES * k, what = `exit ${k}`;
+    const y = u32(r), first = u32(r + 4), last = u32(r + 8), rule = c.bytes[r + 12], values = c.bytes[r + 13];
+    if (y >= tensors.length) fail(ES, r, `${what}: tensor ${fmt(y)}, but there are ${fmt(tensors.length)} tensors`);
+    if (tensors[y].kind !== KIND_ACTIVATION) fail(ES, r, `${what}: ${c.tensorAt(y)} is a constant, expected an activation`);
+    if (c.graphInput[y] || c.outputs.includes(y)) fail(ES, r, `${what}: ${c.tensorAt(y)} is a graph ${c.graphInput[y] ? "input" : "output"}`);
+    const yd = tensors[y].dims, od = tensors[out].dims;
+    if (yd.join() !== od.join()) fail(ES, r, `${what}: ${c.tensorAt(y)} is [${yd}] but the graph output ${c.tensorAt(out)} is [${od}]`);
+    if (first > last) fail(ES, r + 4, `${what}: first node ${fmt(first)} is after last node ${fmt(last)}`);
+    if (last >= nodes.length) fail(ES, r + 8, `${what}: last node ${fmt(last)}, but there are ${fmt(nodes.length)} nodes`);
+    if (c.writer[y] !== last) fail(ES, r + 8, `${what}: node ${fmt(last)} does not write ${c.tensorAt(y)} (${c.writer[y] < 0 ? "no node does" : `node ${c.writer[y]} does`})`);
+    if (rule > 1) fail(ES, r + 12, `${what}: rule ${rule} is not 0 (max-softmax) or 1 (entropy)`);
+    if (values > 1) fail(ES, r + 13, `${what}: values ${values} is not 0 (logits) or 1 (probabilities)`);
+    if (c.bytes[r + 14] || c.bytes[r + 15]) fail(ES, r + 14, `${what}: reserved is ${c.bytes[r + 14] | c.bytes[r + 15] << 8}, expected 0`);
+    const threshold = dv.getFloat32(r + 16, true);
+    if (!Number.isFinite(threshold) || threshold < 0 || (rule === 0 && threshold > 1))
+      fail(ES, r + 16, `${what}: threshold ${threshold} is not ${rule === 0 ? "in [0, 1]" : "a finite number ≥ 0"}`);
+    records.push({ y, first, last, rule, values, threshold });
+  }
+  // File-level: heads in order, disjoint, self-contained; the graph output not written in one.
+  records.forEach((e, k) => {
+    const r = exit.offset + 4 + EXIT_BYTES * k, what = `exit ${k}`;
+    if (k && e.first <= records[k - 1].last) fail(ES, r + 4, `${what}: first node ${fmt(e.first)} is not after exit ${k - 1}'s last node ${fmt(records[k - 1].last)} (exits go in execution order, heads do not overlap)`);
+    if (c.writer[out] >= e.first && c.writer[out] <= e.last) fail(ES, r + 4, `${what}: its head (nodes ${e.first}..${e.last}) writes the graph output ${c.tensorAt(out)}`);
+    nodes.forEach((n, j) => {
+      if (j >= e.first && j <= e.last) return;
+      for (const t of n.inputs) {
+        if (c.writer[t] >= e.first && c.writer[t] <= e.last)
+          fail(ES, r + 4, `${what}: node ${j} ${JSON.stringify(n.name)} outside the head (nodes ${e.first}..${e.last}) reads ${c.tensorAt(t)}, written inside it`);
+      }
+    });
+  });
+  return records;
 }
 
 const fmt = (n: number): string => n.toLocaleString("en-US");
@@ -384,15 +450,10 @@ export function verify(bytes: Uint8Array, limits: Partial<Limits> = {}): SlimFil
   }
 
   // §7 WGTS: placement was checked with TENS. §8 EXIT
-  const exit = byKind.get("EXIT");
-  if (exit) {
-    if (exit.length < 4) fail(`section "EXIT"`, exit.offset, `length is ${exit.length}, expected at least 4`);
-    if (u32(exit.offset)) fail(`section "EXIT"`, exit.offset, `exit count ${fmt(u32(exit.offset))}; version 1 requires 0`);
-  }
-
+  const exits = verifyExits(byKind.get("EXIT"), version, { bytes, u32, tensors, nodes, writer, graphInput, outputs, tensorAt });
   return {
     version, batchDynamic: (flags & FLAG_BATCH_DYNAMIC) !== 0, fileLength, sections, graphName,
-    tensors, nodes, inputs, outputs, arenaBytes, weightsOffset: sec("WGTS").offset,
+    tensors, nodes, inputs, outputs, arenaBytes, weightsOffset: sec("WGTS").offset, exits,
   };
 }
 

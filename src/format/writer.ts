@@ -12,7 +12,7 @@ import { encodeInt8 } from "./int8.js";
 import { encodeBinary, ENC_BINARY } from "./binary.js";
 import {
   DTYPE_F32, ENC_F32, ENTRY_BYTES, FLAG_BATCH_DYNAMIC, HEADER_BYTES, KIND_ACTIVATION, KIND_CONSTANT, MAGIC,
-  MAX_RANK, PLAN_BYTES, VERSION, type SectionKind,
+  EXIT_BYTES, MAX_RANK, PLAN_BYTES, VERSION, type SectionKind,
 } from "./verify.js";
 
 /** Growable little-endian byte buffer. (`room` may replace buf/dv: call it before reading them.) */
@@ -75,15 +75,39 @@ function attrWords(node: Node): number {
   return n;
 }
 
+/** EXIT (docs/FORMAT.md §8): one 20-byte record per exit; the head's node run is checked here. */
+function exitSection(graph: Graph, id: (name: string, where: string) => number): Uint8Array {
+  const at = new Map(graph.nodes.map((n, i) => [n.name, i]));
+  const out = new Bytes();
+  out.u32(graph.exits!.length);
+  for (const [k, e] of graph.exits!.entries()) {
+    const where = `exit ${k} (${JSON.stringify(e.output)})`;
+    const idx = e.nodes.map((name) => at.get(name) ?? -1);
+    if (!idx.length || idx.some((i, j) => i < 0 || (j > 0 && i !== idx[j - 1] + 1)))
+      throw new SlimnetError(`${where}: head nodes [${e.nodes.join(", ")}] are not a contiguous run of graph nodes`);
+    const last = idx[idx.length - 1];
+    if (graph.nodes[last].outputs[0] !== e.output) throw new SlimnetError(`${where}: the head's last node ${JSON.stringify(graph.nodes[last].name)} does not write it`);
+    out.u32(id(e.output, where));
+    out.u32(idx[0]);
+    out.u32(last);
+    out.u8(e.rule === "entropy" ? 1 : 0);
+    out.u8(e.values === "probs" ? 1 : 0);
+    out.u16(0);
+    out.f32(e.threshold);
+  }
+  if (out.length !== 4 + EXIT_BYTES * graph.exits!.length) throw new SlimnetError("EXIT: record size mismatch");
+  return out.bytes();
+}
+
 export interface WriteOptions extends PlanOptions {
   /** Gap width 1..16 for every csr tensor instead of the smallest-file choice. */
   csrBits?: number;
 }
 
 /**
- * Serialises `graph` to .slim v1 bytes. Throws on a graph the format cannot hold.
+ * Serialises `graph` to .slim bytes (version 2 when it has exits, else 1). Throws on a graph the format cannot hold.
  * `{ training: true }` writes the no-reuse arena plan trainer.wasm needs (docs/TRAINER.md) and
- * every constant as f32 (the trainer updates dense weights; pruned ones stay 0 under masks).
+ * every constant as f32 and no exits (the trainer updates dense weights; pruned ones stay 0 under masks).
  * A tensor tagged csr, codebook or huffman gets the smallest layout its tag allows (docs/FORMAT.md
  * §3.5), f32 when none is smaller.
  */
@@ -189,6 +213,8 @@ export function writeSlim(graph: Graph, options: WriteOptions = {}): Uint8Array 
     ["GRPH", grph.bytes()], ["PLAN", planBytes.bytes()],
   ];
   if (wgts.length) sections.push(["WGTS", wgts.bytes()]);
+  const exits = options.training ? [] : graph.exits ?? [];
+  if (exits.length) sections.push(["EXIT", exitSection(graph, id)]);
 
   const body = new Bytes();
   const tableEnd = HEADER_BYTES + ENTRY_BYTES * sections.length;
@@ -201,7 +227,7 @@ export function writeSlim(graph: Graph, options: WriteOptions = {}): Uint8Array 
 
   const file = new Bytes();
   file.raw(Uint8Array.from(MAGIC));
-  file.u16(VERSION);
+  file.u16(exits.length ? VERSION : 1); // version 1 readers still read a file without exits
   file.u16(graph.batchDynamic ? FLAG_BATCH_DYNAMIC : 0);
   file.u32(sections.length);
   file.u32(tableEnd + body.length);
