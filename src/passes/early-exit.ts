@@ -332,22 +332,19 @@ const argmax = (z: Float32Array, s: number, c: number): number => {
   return b;
 };
 
-/** Attaches heads, trains them, calibrates their thresholds; returns a copy of `input` with exits. */
-export async function earlyExit(input: Graph, o: EarlyExitOptions): Promise<EarlyExitResult> {
+/**
+ * The heads of `earlyExit` attached to a copy of `input` (untrained, thresholds 0), without
+ * training or calibration; a graph that has exits comes back with them (kinds "given").
+ */
+export function attachExits(input: Graph, o: Pick<EarlyExitOptions, "at" | "head" | "headHidden" | "headPool" | "train" | "seed" | "rule"> = {}):
+  { graph: Graph; exits: Exit[]; points: string[]; kinds: (HeadKind | "given")[] } {
   const given = input.exits?.length ? input.exits : undefined;
   if (given && o.at !== undefined) throw new InputError(`early-exit: ${input.name} already has ${given.length} exits; without \`at\` their heads are retrained and recalibrated`);
   if (input.outputs.length !== 1) throw new InputError(`early-exit: ${input.name} has ${input.outputs.length} outputs; exits need exactly one`);
-  const mode = o.train ?? "frozen", rule = o.rule ?? "maxprob", seed = o.seed ?? 1, tolerance = o.tolerance ?? 0.001;
-  if (mode !== "frozen" && mode !== "joint") throw new InputError(`early-exit train must be "frozen" or "joint", got ${JSON.stringify(mode)}`);
-  if (rule !== "maxprob" && rule !== "entropy") throw new InputError(`early-exit rule must be "maxprob" or "entropy", got ${JSON.stringify(rule)}`);
-  if (!(tolerance >= 0 && tolerance < 1)) throw new InputError(`early-exit tolerance must be a fraction in [0, 1), got ${tolerance}`);
-  const epochs = o.epochs ?? 3, hidden = o.headHidden ?? 32, pool = o.headPool ?? 2;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new InputError(`early-exit epochs must be a positive integer, got ${epochs}`);
+  const mode = o.train ?? "frozen", rule = o.rule ?? "maxprob", seed = o.seed ?? 1, hidden = o.headHidden ?? 32, pool = o.headPool ?? 2;
   if (!Number.isInteger(hidden) || hidden < 1) throw new InputError(`headHidden must be a positive integer, got ${hidden}`);
   if (!Number.isInteger(pool) || pool < 1) throw new InputError(`headPool must be a positive integer, got ${pool}`);
-
   const g = structuredClone(input);
-  const fullMacs = countMacs(input).total;
   // Attach points resolved to tensor names before folding (folding keeps the later tensor names).
   let points: string[];
   const auto = !given && (o.at === undefined || o.at === "auto");
@@ -387,6 +384,21 @@ export async function earlyExit(input: Graph, o: EarlyExitOptions): Promise<Earl
     throw new InputError(`early-exit head: ${o.head.length} head kinds for ${points.length} exits`);
   const kinds = points.map((_, k) => kindFor(k));
   const exits = given ? given.map((e) => ({ ...e, nodes: [...e.nodes], rule, threshold: 0 })) : attachHeads(g, points, kinds as HeadKind[], { hidden, pool, seed, rule });
+  g.exits = exits;
+  return { graph: g, exits, points, kinds };
+}
+
+/** Attaches heads, trains them, calibrates their thresholds; returns a copy of `input` with exits. */
+export async function earlyExit(input: Graph, o: EarlyExitOptions): Promise<EarlyExitResult> {
+  const mode = o.train ?? "frozen", rule = o.rule ?? "maxprob", seed = o.seed ?? 1, tolerance = o.tolerance ?? 0.001;
+  if (mode !== "frozen" && mode !== "joint") throw new InputError(`early-exit train must be "frozen" or "joint", got ${JSON.stringify(mode)}`);
+  if (rule !== "maxprob" && rule !== "entropy") throw new InputError(`early-exit rule must be "maxprob" or "entropy", got ${JSON.stringify(rule)}`);
+  if (!(tolerance >= 0 && tolerance < 1)) throw new InputError(`early-exit tolerance must be a fraction in [0, 1), got ${tolerance}`);
+  const epochs = o.epochs ?? 3;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new InputError(`early-exit epochs must be a positive integer, got ${epochs}`);
+
+  const fullMacs = countMacs(input).total;
+  const { graph: g, exits, points, kinds } = attachExits(input, o);
   const K = exits.length;
   const weights = o.weights ?? [...exits.map(() => 1), mode === "frozen" ? 0 : 1];
   if (weights.length !== K + 1 || weights.some((w) => !(w >= 0 && Number.isFinite(w))) || weights.every((w) => w === 0))
