@@ -1,6 +1,6 @@
 // npm run exp:b-lenet [-- --head pool-mlp] [-- --hidden 32] [-- --pool 2] [-- --epochs 5] [-- --train frozen|joint]
 //   [-- --tolerance 0.1] [-- --rule maxprob|entropy] [-- --jitter 1] [-- --compressed FILE | --no-compose]
-//   [-- --head-sparsity 0.9] [-- --head-bits 5] [-- --quick] [-- --json]
+//   [-- --head-sparsity 0.9] [-- --head-bits 5] [-- --compose-epochs N] [-- --no-dense] [-- --quick] [-- --json]
 // B-LeNet (BranchyNet, Teerapittayanon et al. 2016): the trained LeNet-5 of data/models with ONE
 // early head after the first conv block (pool1), trained with the backbone frozen and its
 // threshold calibrated on a held-out 10% of the training images (src/passes/early-exit.ts);
@@ -43,13 +43,15 @@ const { values: opts } = parseArgs({
     lr: { type: "string", default: "0.01" },
     compressed: { type: "string" },
     "no-compose": { type: "boolean", default: false },
+    "no-dense": { type: "boolean", default: false },
+    "compose-epochs": { type: "string" },
     "head-sparsity": { type: "string", default: "0.9" },
     "head-bits": { type: "string", default: "5" },
     quick: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
-const usage = "usage: npm run exp:b-lenet [-- --head pool-mlp] [-- --epochs 5] [-- --train frozen|joint] [-- --tolerance 0.1] [-- --compressed FILE | --no-compose] [-- --quick]";
+const usage = "usage: npm run exp:b-lenet [-- --head pool-mlp] [-- --epochs 5] [-- --train frozen|joint] [-- --tolerance 0.1] [-- --compressed FILE | --no-compose] [-- --no-dense] [-- --compose-epochs N] [-- --quick]";
 const fail = (m: string): never => {
   process.stderr.write(`b-lenet: ${m}\n${usage}\n`);
   process.exit(1);
@@ -154,10 +156,12 @@ const rows: Row[] = [];
 
 // 1. B-LeNet on the dense LeNet-5.
 const t0 = performance.now();
-const b = await earlyExit(dense, passOptions(dense));
-log(`B-LeNet: validation ${pct(b.valAccuracyWithExits)} with exits vs ${pct(b.valAccuracyFinal)}, exit 1 takes ${pct(b.exits[0].valFraction)}, threshold ${b.exits[0].threshold}`);
-const bt = await measure(b.graph, "b-lenet");
-rows.push({ model: "B-LeNet (dense LeNet-5 + head)", pass: b, test: bt, refAccuracy: bt.finalAccuracy, refBytes: denseBytes });
+if (!opts["no-dense"]) {
+  const b = await earlyExit(dense, passOptions(dense));
+  log(`B-LeNet: validation ${pct(b.valAccuracyWithExits)} with exits vs ${pct(b.valAccuracyFinal)}, exit 1 takes ${pct(b.exits[0].valFraction)}, threshold ${b.exits[0].threshold}`);
+  const bt = await measure(b.graph, "b-lenet");
+  rows.push({ model: "B-LeNet (dense LeNet-5 + head)", pass: b, test: bt, refAccuracy: bt.finalAccuracy, refBytes: denseBytes });
+}
 
 // 2. Composition with Deep Compression.
 if (!opts["no-compose"]) {
@@ -170,10 +174,11 @@ if (!opts["no-compose"]) {
     log(`no ${file}: running the deep-compression recipe (epochs 3, steps 3, jitter 1)`);
     dc = (await recipe("deep-compression").run(dense, { data: train, epochs: opts.quick ? 1 : 3, steps: 3, jitter: 1, seed: 1, progress: true })).graph;
   }
-  const attached = await earlyExit(dc, { ...passOptions(dc), train: "frozen" });
+  const ce = opts["compose-epochs"] === undefined ? num("epochs") : num("compose-epochs");
+  const attached = await earlyExit(dc, { ...passOptions(dc), train: "frozen", epochs: opts.quick ? 1 : ce });
   const g = attached.graph;
   compressHeads(g, num("head-sparsity"), num("head-bits"));
-  const c = await earlyExit(g, { ...passOptions(dc), at: undefined, train: "frozen", epochs: opts.quick ? 1 : Math.max(1, Math.round(num("epochs") / 2)), optimizer: { kind: "sgd", lr: num("lr") / 10, momentum: 0.9 } });
+  const c = await earlyExit(g, { ...passOptions(dc), at: undefined, train: "frozen", epochs: opts.quick ? 1 : Math.max(1, Math.round(ce / 2)), optimizer: { kind: "sgd", lr: num("lr") / 10, momentum: 0.9 } });
   log(`deep-compressed B-LeNet: validation ${pct(c.valAccuracyWithExits)} with exits vs ${pct(c.valAccuracyFinal)}, exit 1 takes ${pct(c.exits[0].valFraction)}`);
   const ct = await measure(c.graph, "b-lenet-deep-compressed");
   const ref = await evaluateExits({ ...dense, exits: [] }, test);
@@ -184,13 +189,13 @@ const seconds = Math.round((performance.now() - t0) / 1000);
 const denseAcc = (await evaluateExits({ ...dense, exits: [] }, test)).finalAccuracy;
 const command = `npm run exp:b-lenet -- --head ${opts.head} --hidden ${opts.hidden} --pool ${opts.pool} --epochs ${opts.epochs} --train ${opts.train} ` +
   `--tolerance ${opts.tolerance} --rule ${opts.rule} --jitter ${opts.jitter} --lr ${opts.lr}` +
-  `${opts["no-compose"] ? " --no-compose" : ` --head-sparsity ${opts["head-sparsity"]} --head-bits ${opts["head-bits"]}`}`;
+  `${opts["no-dense"] ? " --no-dense" : ""}${opts["no-compose"] ? " --no-compose" : ` --head-sparsity ${opts["head-sparsity"]} --head-bits ${opts["head-bits"]}${opts["compose-epochs"] ? ` --compose-epochs ${opts["compose-epochs"]}` : ""}`}`;
 const md = [
   "# B-LeNet: LeNet-5 with an early exit after the first conv block (BranchyNet)",
   "",
   `\`${command}\`${opts.quick ? " --quick (6,000 training images, 1 epoch: not a result)" : ""}; ${new Date().toISOString().slice(0, 10)}; ${seconds} s.`,
   `The trained LeNet-5 of data/models (dense f32 .slim ${bytes(denseBytes)}, ${fullMacs.toLocaleString("en")} MACs, test accuracy ${pct(denseAcc)}).`,
-  `One "${opts.head}" head after pool1, backbone frozen, threshold (${opts.rule}) calibrated on 10% of the training images with`,
+  `One "${opts.head}" head after pool1, ${opts.train === "joint" ? "trained jointly with the backbone (loss weights 1, 1; the compressed backbone stays frozen)" : "backbone frozen"}, threshold (${opts.rule}) calibrated on 10% of the training images with`,
   `tolerance ${opts.tolerance} points (src/passes/early-exit.ts). Test figures on all 10,000 test images, measured by ` +
     `${rows.every((r) => r.test.source === "runtime") ? "the runtime running the .slim (model.run with early exits)" : "the trainer's inference pass with the reference rule (src/ir/exit-rule.ts) — the runtime with early exits is not on this branch yet"}.`,
   "",
