@@ -62,7 +62,7 @@ export type ExitRule = Exit["rule"];
 export interface EarlyExitOptions {
   /** Attach points (tensor or node names) or "auto" (default; see the header). */
   at?: "auto" | string[];
-  /** Head design, one for all exits or one per exit; default "linear". */
+  /** Head design, one for all exits or one per exit (with "auto": per kept point, which are chosen by the cost of a linear head); default "linear". */
   head?: HeadKind | HeadKind[];
   /** Hidden width of the "mlp" heads; default 32. */
   headHidden?: number;
@@ -374,7 +374,7 @@ export function attachExits(input: Graph, o: Pick<EarlyExitOptions, "at" | "head
     points = points.filter((p, k) => {
       const after = g.nodes.slice(order(p) + 1).reduce((s, n) => s + per.get(n.name)!, 0);
       const probe = structuredClone(g);
-      const plan = planHead(probe, p, shapes.get(p)!, kindFor(k) as HeadKind, shapes.get(g.outputs[0])![1] ?? 1, { hidden, pool, r: rng(1) }, "probe", new Set());
+      const plan = planHead(probe, p, shapes.get(p)!, Array.isArray(o.head) ? "linear" : kindFor(k) as HeadKind, shapes.get(g.outputs[0])![1] ?? 1, { hidden, pool, r: rng(1) }, "probe", new Set());
       const headMacs = plan.consts.filter((c) => c.shape.length === 2).reduce((s, c) => s + numel(c.shape), 0);
       return headMacs < after / 2;
     });
