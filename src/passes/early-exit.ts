@@ -13,7 +13,9 @@
 //    saves nothing.
 // Heads (`head`): "linear" = flatten + Gemm; "mlp" = flatten + Gemm(hidden, Relu) + Gemm;
 // "pool-linear" / "pool-mlp" = MaxPool k×k stride k (`headPool`, default 2) first, which cuts
-// a conv head's weights and MACs by k²; "gap-linear" = GlobalAveragePool + flatten + Gemm.
+// a conv head's weights and MACs by k²; "gap-linear" = GlobalAveragePool + flatten + Gemm;
+// "conv-linear" = Conv 3×3 stride 2 with `headHidden` filters and Relu + flatten + Gemm (BranchyNet's
+// branches have a conv layer).
 // The head's last Gemm writes logits shaped like the graph output. Head nodes are inserted
 // right after the node writing the attach tensor, so heads are contiguous, self-contained and
 // in execution order; their names are fresh (`exit1.pool`, `exit1.flatten`, `exit1.fc1`,
@@ -55,7 +57,7 @@ import { heUniform, rng } from "../zoo/init.js";
 import { fold } from "./fold.js";
 import { freshName } from "./lowrank.js";
 
-export const HEADS = ["linear", "mlp", "pool-linear", "pool-mlp", "gap-linear"] as const;
+export const HEADS = ["linear", "mlp", "pool-linear", "pool-mlp", "gap-linear", "conv-linear"] as const;
 export type HeadKind = (typeof HEADS)[number];
 export type ExitRule = Exit["rule"];
 
@@ -184,13 +186,20 @@ function planHead(g: Graph, x: string, xs: number[], kind: HeadKind, classes: nu
     cur = y;
   };
   const pool = kind === "pool-linear" || kind === "pool-mlp";
-  if ((pool || kind === "gap-linear") && shape.length !== 4)
+  if ((pool || kind === "gap-linear" || kind === "conv-linear") && shape.length !== 4)
     throw new InputError(`early-exit: a "${kind}" head needs an NCHW attach tensor; "${x}" is [${xs}]`);
   if (pool) {
     const k = o.pool;
     if (k > shape[2] || k > shape[3]) throw new InputError(`early-exit: headPool ${k} exceeds the ${shape[2]}×${shape[3]} map of "${x}"`);
     act("MaxPool", [cur], { kh: k, kw: k, sh: k, sw: k, dh: 1, dw: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 }, "pool");
     shape = [shape[0], shape[1], Math.floor((shape[2] - k) / k) + 1, Math.floor((shape[3] - k) / k) + 1];
+  } else if (kind === "conv-linear") {
+    const [c, h, w] = shape.slice(1), f = o.hidden;
+    if (h < 3 || w < 3) throw new InputError(`early-exit: a conv-linear head needs a map of at least 3×3; "${x}" is [${xs}]`);
+    const wt = fresh(`${out}.conv.weight`), b = fresh(`${out}.conv.bias`);
+    plan.consts.push({ name: wt, shape: [f, c, 3, 3], data: heUniform(o.r, f * c * 9, c * 9) }, { name: b, shape: [f], data: new Float32Array(f) });
+    act("Conv", [cur, wt, b], { group: 1, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, act: ACT_CODE.Relu, actA: 0, actB: 0 }, "conv");
+    shape = [shape[0], f, Math.floor((h - 3) / 2) + 1, Math.floor((w - 3) / 2) + 1];
   } else if (kind === "gap-linear") {
     act("GlobalAveragePool", [cur], {}, "gap");
     shape = [shape[0], shape[1], 1, 1];
@@ -370,12 +379,12 @@ export function attachExits(input: Graph, o: Pick<EarlyExitOptions, "at" | "head
   };
   if (auto) {
     // The cost rule: keep a point when its head costs < ½ of the MACs after it.
-    const per = countMacs(g).perNode, shapes = inferShapes(g, 1);
+    const per = countMacs(g).perNode;
     points = points.filter((p, k) => {
       const after = g.nodes.slice(order(p) + 1).reduce((s, n) => s + per.get(n.name)!, 0);
       const probe = structuredClone(g);
-      const plan = planHead(probe, p, shapes.get(p)!, Array.isArray(o.head) ? "linear" : kindFor(k) as HeadKind, shapes.get(g.outputs[0])![1] ?? 1, { hidden, pool, r: rng(1) }, "probe", new Set());
-      const headMacs = plan.consts.filter((c) => c.shape.length === 2).reduce((s, c) => s + numel(c.shape), 0);
+      const [e] = attachHeads(probe, [p], [Array.isArray(o.head) ? "linear" : kindFor(k) as HeadKind], { hidden, pool, seed, rule });
+      const perProbe = countMacs(probe).perNode, headMacs = e.nodes.reduce((s, n) => s + perProbe.get(n)!, 0);
       return headMacs < after / 2;
     });
     if (!points.length) throw new InputError(`early-exit at auto: ${input.name} has no point where a head saves computation; name the points`);

@@ -20,7 +20,7 @@ export const earlyExit: Command = {
   name: "early-exit",
   summary: "attach early-exit classifier heads, train them and calibrate their confidence thresholds (BranchyNet)",
   usage: "IN -o OUT.slim --data mnist|DIR [--at auto|NAME,…] [--tolerance 0.1 (points)] [--rule maxprob|entropy] [--train frozen|joint] " +
-    "[--head linear|mlp|pool-linear|pool-mlp|gap-linear[,…]] [--hidden 32] [--pool 2] [--weights W,…,FINAL] [--epochs 3] [--val-split 0.1] " +
+    "[--head linear|mlp|pool-linear|pool-mlp|gap-linear|conv-linear[,…]] [--hidden 32] [--pool 2] [--weights W,…,FINAL] [--epochs 3] [--val-split 0.1] " +
     "[--jitter PX] [--limit N] [--batch 64] [--lr 0.01] [--seed S] [--json]",
   options: {
     ...Object.fromEntries(Object.entries(TRAINING_FLAGS).filter(([k]) => k !== "finetune-epochs")),
