@@ -134,7 +134,7 @@ test("demo converts the committed LeNet-5 baseline and evaluates it in the runti
 test("bad input: exit 1 with a one-line message, no stack trace", () => {
   const cases: [string[], RegExp][] = [
     [["inspect", join(tmp, "missing.slim")], /cannot read .*missing\.slim: ENOENT/],
-    [["frobnicate"], /unknown command "frobnicate"; commands: convert, inspect, run, eval, report, train, prune, prune-neurons, cluster, quantize, binarize, lowrank, separable, distill, compress, demo/],
+    [["frobnicate"], /unknown command "frobnicate"; commands: convert, inspect, run, eval, report, train, prune, prune-neurons, cluster, quantize, binarize, lowrank, separable, distill, early-exit, compress, demo/],
     [["eval", SLIM], /eval needs --data mnist/],
     [["eval", SLIM, "--data", "mnist", "--limit", "zero"], /--limit takes a positive integer, got "zero"/],
     [["run", SLIM, "--input", `z=${join(tmp, "x.npy")}`, "--out", tmp], /unknown input "z"; the model's inputs are "x" \[-1,784\]/],

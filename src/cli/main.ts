@@ -7,6 +7,7 @@ import type { Command } from "./command.js";
 import { report as reportError, withFix } from "./fail.js";
 import { binarize } from "./commands/binarize.js";
 import { distill } from "./commands/distill.js";
+import { earlyExit } from "./commands/early-exit.js";
 import { cluster } from "./commands/cluster.js";
 import { compress } from "./commands/compress.js";
 import { convert } from "./commands/convert.js";
@@ -22,7 +23,7 @@ import { run } from "./commands/run.js";
 import { separable } from "./commands/separable.js";
 import { train } from "./commands/train.js";
 
-const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate, report, train, prune, pruneNeurons, cluster, quantize, binarize, lowrank, separable, distill, compress, demo];
+const COMMANDS: readonly Command[] = [convert, inspect, run, evaluate, report, train, prune, pruneNeurons, cluster, quantize, binarize, lowrank, separable, distill, earlyExit, compress, demo];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

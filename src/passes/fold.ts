@@ -21,15 +21,18 @@ const ACTS: Record<string, (n: Node) => Record<string, number>> = {
 /** Returns the number of nodes removed. */
 export function fold(g: Graph): number {
   const before = g.nodes.length;
+  // Early-exit heads (Graph.exits): a node only merges with a node of its own head (or both in
+  // the backbone), and the heads' node lists lose the names of removed nodes.
+  const head = new Map((g.exits ?? []).flatMap((e, k) => e.nodes.map((n) => [n, k] as const)));
   for (const n of [...g.nodes]) {
     if (n.op === "BatchNormalization") batchNormToAffine(g, n);
-    else if (n.op === "Dropout") removeDropout(g, n);
+    else if (n.op === "Dropout") removeDropout(g, n, head);
   }
   for (let changed = true; changed; ) {
     changed = false;
     for (const next of g.nodes) {
       const prev = soleProducer(g, next.inputs[0]);
-      if (!prev || (prev.op !== "Conv" && prev.op !== "Gemm")) continue;
+      if (!prev || (prev.op !== "Conv" && prev.op !== "Gemm") || head.get(prev.name) !== head.get(next.name)) continue;
       if (next.op === "ChannelAffine" && prev.attrs.act === 0 && foldAffine(g, prev, next)) changed = true;
       else if (ACTS[next.op] && prev.attrs.act === 0) {
         Object.assign(prev.attrs, ACTS[next.op](next));
@@ -39,6 +42,8 @@ export function fold(g: Graph): number {
       break;
     }
   }
+  const names = new Set(g.nodes.map((n) => n.name));
+  for (const e of g.exits ?? []) e.nodes = e.nodes.filter((n) => names.has(n));
   return before - g.nodes.length;
 }
 
@@ -102,11 +107,11 @@ function batchNormToAffine(g: Graph, n: Node): void {
 }
 
 /** Drops a Dropout node (inference: identity). */
-function removeDropout(g: Graph, n: Node): void {
+function removeDropout(g: Graph, n: Node, head: Map<string, number>): void {
   const [x] = n.inputs, [y] = n.outputs;
   const prev = soleProducer(g, x);
-  if (prev) return merge(g, prev, n);
-  if (g.outputs.includes(y)) {
+  if (prev && head.get(prev.name) === head.get(n.name)) return merge(g, prev, n);
+  if (g.outputs.includes(y) || g.exits?.some((e) => e.output === y)) {
     // x is a graph input or read elsewhere: keep a copy under y's name.
     Object.assign(n, { op: "Reshape", attrs: { shape: [...g.tensors.get(y)!.shape] } });
     return;
