@@ -93,6 +93,8 @@ export class Model {
   readonly backend: Backend;
   /** Early exits in execution order (empty for a model without them). */
   readonly exits: readonly ExitInfo[];
+  /** MACs of one sample that reaches the graph output with every exit head evaluated (= `macs` without exits). */
+  readonly finalMacs: number;
 
   #rt: RuntimeExports;
   #inputIds: number[];
@@ -112,6 +114,7 @@ export class Model {
       rule: rt.exitRule(k) ? "entropy" : "maxprob", values: rt.exitValues(k) ? "probs" : "logits",
       threshold: th[k], macs: rt.exitMacs(k),
     })));
+    this.finalMacs = rt.exitCount() ? rt.exitMacs(rt.exitCount()) : this.macs;
     const info = (id: number): TensorInfo => {
       const shape = this.#shape(id);
       if (this.batchDynamic && shape.length > 0) shape[0] = -1;
@@ -200,8 +203,8 @@ export class Model {
       if (!RUN_OPTIONS.includes(key)) throw new InputError(`unknown run option "${key}"; the options are ${RUN_OPTIONS.join(", ")}`);
     }
     const exits = this.exits, n = exits.length, { exit = "auto", thresholds, budgetMacs } = options;
-    if (!n && (exit !== "auto" || thresholds !== undefined || budgetMacs !== undefined)) {
-      throw new InputError(`this model has no early exits: run options exit, thresholds and budgetMacs must be left out (got ${JSON.stringify(options)})`);
+    if (!n && ((exit !== "auto" && exit !== "final" && exit !== 0) || thresholds !== undefined || budgetMacs !== undefined)) {
+      throw new InputError(`this model has no early exits: thresholds and budgetMacs must be left out and exit be "auto" or "final" (got ${JSON.stringify(options)})`);
     }
     let th: number[] | undefined;
     if (thresholds !== undefined) {

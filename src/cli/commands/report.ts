@@ -9,8 +9,9 @@ import { reportHtml, type ReportAccuracy } from "../report-html.js";
 import { evaluateModel, type EvalResult } from "./eval.js";
 
 /** Samples per exit from a run result; models without early exits have only "final". */
-function exitHistogram(result: EvalResult & { exits?: Record<string, number> }): Record<string, number> {
-  return result.exits && Object.keys(result.exits).length > 0 ? { ...result.exits } : { final: result.n };
+/** Samples per exit (all at "final" for a model without exits). */
+function exitHistogram(result: EvalResult): Record<string, number> {
+  return result.exits ? Object.fromEntries(result.exits.map((e) => [e.name, Math.round(e.fraction * result.n)])) : { final: result.n };
 }
 
 export const report: Command = {
