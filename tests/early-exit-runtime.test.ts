@@ -232,7 +232,9 @@ test("a model without exits runs as before: same outputs as the heads skipped, e
     assert.deepEqual(extras(r).exit, new Int32Array(7));
     assert.equal(extras(r).macs, plain.macs * 7);
     assert.deepEqual(plain.run({ input }, { exit: "auto" }), r);
-    for (const options of [{ exit: "final" }, { exit: 0 }, { thresholds: [] }, { budgetMacs: 1e9 }] as RunOptions[]) {
+    assert.deepEqual(plain.run({ input }, { exit: "final" }), r, "final is the only exit there");
+    assert.equal(plain.finalMacs, plain.macs);
+    for (const options of [{ exit: 1 }, { exit: "first" }, { thresholds: [] }, { budgetMacs: 1e9 }] as RunOptions[]) {
       assert.throws(() => plain.run({ input }, options), (e: Error) => e instanceof InputError && /this model has no early exits/.test(e.message), JSON.stringify(options));
     }
   }
