@@ -14,7 +14,7 @@ import { writeSlim } from "../src/format/writer.js";
 import { FormatError, ShapeError, SlimnetError, UnsupportedError } from "../src/runtime/errors.js";
 import { buildModel, rng, type ModelSpec } from "./helpers/onnx-builder.js";
 import { evalGraph } from "./helpers/ir-eval.js";
-import { fuzzBases, fuzzCases } from "./helpers/onnx-fuzz.js";
+import { B, fuzzBases, fuzzCases, gemmSpec, W } from "./helpers/onnx-fuzz.js";
 
 const P = onnx.onnx;
 // Hostile models are built by poking at decoded protos field by field: loosely typed on purpose.
@@ -22,20 +22,7 @@ const P = onnx.onnx;
 type M = any;
 const tmp = mkdtempSync(join(tmpdir(), "slimnet-onnx-hard-"));
 
-const W = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i + 1)), B = Float32Array.from([0.5, -0.25, 0.125]);
 const f32 = (a: ArrayLike<number>): Uint8Array => new Uint8Array(Float32Array.from(a).buffer);
-
-/** y = Relu(x·Wᵀ + b), x [N,4], W [3,4]. */
-const gemmSpec = (): ModelSpec => ({
-  opset: 13,
-  inputs: [{ name: "x", shape: ["N", 4] }],
-  outputs: [{ name: "y", shape: ["N", 3] }],
-  nodes: [
-    { op: "Gemm", name: "fc", inputs: ["x", "w", "b"], outputs: ["h"], attrs: { transB: 1 } },
-    { op: "Relu", name: "act", inputs: ["h"], outputs: ["y"] },
-  ],
-  initializers: [{ name: "w", dims: [3, 4], data: W }, { name: "b", dims: [3], data: B }],
-});
 
 /** The f64 oracle of gemmSpec. */
 const gemmRef = (x: number[]): number[] =>

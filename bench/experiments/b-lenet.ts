@@ -25,7 +25,7 @@ import { writeSlim } from "../../src/format/writer.js";
 import { importOnnx } from "../../src/import/onnx.js";
 import type { Graph } from "../../src/ir/graph.js";
 import { countMacs } from "../../src/ir/analysis.js";
-import { calibrate, earlyExit, evaluateExits, HEADS, type EarlyExitResult, type HeadKind } from "../../src/passes/early-exit.js";
+import { calibrate, earlyExit, evaluateExits, HEADS, type EarlyExitResult, type ExitEvaluation, type HeadKind } from "../../src/passes/early-exit.js";
 import { confidence } from "../../src/ir/exit-rule.js";
 import { split } from "../../src/data/batches.js";
 import { Trainer } from "../../src/train/trainer.js";
@@ -86,14 +86,8 @@ const passOptions = (g: Graph) => ({
   augment: num("jitter") ? imageJitter(g, num("jitter")) : undefined,
 });
 
-interface Measured {
+interface Measured extends ExitEvaluation {
   source: "runtime" | "trainer";
-  counts: number[];
-  correct: number[];
-  accuracy: number;
-  finalAccuracy: number;
-  avgMacs: number;
-  macs: number[];
   fileBytes: number;
   /** Batch-1 mean latency (ms) over the test set: early exit, the same file with exit "final". */
   latencyMs?: { exits: number; final: number };
@@ -132,7 +126,7 @@ async function measure(g: Graph, name: string): Promise<Measured> {
     time(); // warm-up
     const latencyMs = { exits: time(), final: time({ exit: "final" }) };
     return {
-      source: "runtime", counts, correct, accuracy: correct.reduce((a, b) => a + b, 0) / test.n, finalAccuracy: finalHits / test.n,
+      source: "runtime", n: test.n, counts, correct, accuracy: correct.reduce((a, b) => a + b, 0) / test.n, finalAccuracy: finalHits / test.n,
       avgMacs: counts.reduce((s, k, i) => s + k * macs[i], 0) / test.n, macs, fileBytes: slim.length, latencyMs,
     };
   }

@@ -8,9 +8,10 @@ import { buildModel, rng, type ModelSpec } from "./onnx-builder.js";
 const P = onnx.onnx;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type M = any;
-const B = Float32Array.from([0.5, -0.25, 0.125]);
+export const W = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i + 1)), B = Float32Array.from([0.5, -0.25, 0.125]);
 
-export const gemmFuzzSpec = (): ModelSpec => ({
+/** y = Relu(x·Wᵀ + b), x [N,4], W [3,4]. */
+export const gemmSpec = (): ModelSpec => ({
   opset: 13,
   inputs: [{ name: "x", shape: ["N", 4] }],
   outputs: [{ name: "y", shape: ["N", 3] }],
@@ -18,7 +19,7 @@ export const gemmFuzzSpec = (): ModelSpec => ({
     { op: "Gemm", name: "fc", inputs: ["x", "w", "b"], outputs: ["h"], attrs: { transB: 1 } },
     { op: "Relu", name: "act", inputs: ["h"], outputs: ["y"] },
   ],
-  initializers: [{ name: "w", dims: [3, 4], data: Array.from({ length: 12 }, (_, i) => Math.sin(i + 1)) }, { name: "b", dims: [3], data: B }],
+  initializers: [{ name: "w", dims: [3, 4], data: W }, { name: "b", dims: [3], data: B }],
 });
 export const convSpec = (): ModelSpec => {
   const r = rng(3), w = (name: string, dims: number[]) => ({ name, dims, data: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => r()) });
@@ -94,7 +95,7 @@ export function mutateBytes(b: Uint8Array, r: () => number): Uint8Array {
 }
 
 
-export const fuzzBases = (): Uint8Array[] => [gemmFuzzSpec(), convSpec(), qdqSpec()].map((s) => buildModel(s));
+export const fuzzBases = (): Uint8Array[] => [gemmSpec(), convSpec(), qdqSpec()].map((s) => buildModel(s));
 
 /** Case k of a run seeded `seed`: the generator must be advanced through cases 0..k-1 first, so this replays a whole prefix. */
 export function* fuzzCases(seed: number, count: number): Generator<{ k: number; kind: "bytes" | "structure"; bytes: Uint8Array }> {
