@@ -232,10 +232,11 @@ export class Model {
   /** Validates one feed; returns its data and batch. */
   #check(input: TensorInfo, feed: Feed): [Float32Array, number] {
     const where = `input "${input.name}"`;
-    const isData = feed instanceof Float32Array;
+    const isData = isF32(feed);
     const data = isData ? feed : feed?.data;
-    if (!(data instanceof Float32Array)) {
-      const got = typeof feed === "object" && feed !== null && "data" in feed ? `data of type ${describe(data)}` : describe(feed);
+    if (!isF32(data)) {
+      const plain = typeof feed === "object" && feed !== null && !Array.isArray(feed) && !ArrayBuffer.isView(feed);
+      const got = plain ? ("data" in feed ? `data of type ${describe(data)}` : "an object without data") : describe(feed);
       throw new InputError(`${where}: expected a Float32Array or { data: Float32Array, shape }, got ${got}`);
     }
     const dynamic = this.batchDynamic && input.shape.length > 0;
@@ -313,6 +314,9 @@ async function sourceBytes(source: ModelSource): Promise<Uint8Array> {
   }
   throw new InputError(`Model.load takes bytes, a URL, a URL string or a Response, got ${describe(source)}`);
 }
+
+/** A Float32Array, also one from another realm (a vm context, an iframe). */
+const isF32 = (v: unknown): v is Float32Array => v instanceof Float32Array || Object.prototype.toString.call(v) === "[object Float32Array]";
 
 const describe = (v: unknown): string =>
   v === null ? "null" : typeof v === "object" ? (v as object).constructor?.name ?? "object" : typeof v;
