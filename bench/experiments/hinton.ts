@@ -21,6 +21,7 @@ import { writeSlim } from "../../src/format/writer.js";
 import type { Graph } from "../../src/ir/graph.js";
 import { distill } from "../../src/passes/distill.js";
 import { fold } from "../../src/passes/fold.js";
+import { importOnnx } from "../../src/import/onnx.js";
 import { Model } from "../../src/runtime/model.js";
 import { fit } from "../../src/train/loop.js";
 import { Trainer } from "../../src/train/trainer.js";
@@ -35,6 +36,7 @@ const { values: opts } = parseArgs({
     ensemble: { type: "string", default: "2" },
     quick: { type: "boolean", default: false },
     only: { type: "string" },
+    "cnn-teacher": { type: "string", default: "data/models/lenet5.onnx" },
     json: { type: "boolean", default: false },
   },
 });
@@ -45,11 +47,32 @@ const train = opts.quick ? head(fromImageSet(trainSet), 6000) : fromImageSet(tra
 const log = (m: string): void => void process.stderr.write(m + "\n");
 const sgd = (lr: number) => ({ kind: "sgd", lr, momentum: 0.9 }) as const;
 
-async function testErrors(g: Graph): Promise<number> {
-  const r = evaluateModel(await Model.load(writeSlim(g)), testSet, testSet.n, 100);
-  return r.n - r.correct;
+/** Test errors of one model, or of an ensemble's mean softmax. */
+async function testErrors(g: Graph | Graph[]): Promise<number> {
+  if (!Array.isArray(g)) {
+    const r = evaluateModel(await Model.load(writeSlim(g)), testSet, testSet.n, 100);
+    return r.n - r.correct;
+  }
+  const models = await Promise.all(g.map((m) => Model.load(writeSlim(m)))), per = testSet.images.length / testSet.n;
+  let errors = 0;
+  for (let s = 0; s < testSet.n; s += 100) {
+    const x = testSet.images.subarray(s * per, (s + 100) * per), p = new Float64Array(1000);
+    for (const m of models) {
+      const z = m.run({ [m.inputs[0].name]: x })[m.outputs[0].name].data;
+      for (let i = 0; i < 100; i++) {
+        const row = z.subarray(10 * i, 10 * i + 10), mx = Math.max(...row);
+        const e = [...row].map((v) => Math.exp(v - mx)), sum = e.reduce((a, b) => a + b);
+        e.forEach((v, j) => (p[10 * i + j] += v / sum));
+      }
+    }
+    for (let i = 0; i < 100; i++) {
+      const row = p.subarray(10 * i, 10 * i + 10);
+      if (row.indexOf(Math.max(...row)) !== testSet.labels[s + i]) errors++;
+    }
+  }
+  return errors;
 }
-const params = (g: Graph): number => [...g.tensors.values()].reduce((s, t) => s + (t.data?.length ?? 0), 0);
+const params = (g: Graph | Graph[]): number => [g].flat().reduce((n, m) => n + [...m.tensors.values()].reduce((s, t) => s + (t.data?.length ?? 0), 0), 0);
 
 /** Teacher `seed`: dropout and ±2 px jitter, SGD with a cosine rate; cached in bench/out. */
 async function teacher(seed: number): Promise<Graph> {
@@ -78,7 +101,7 @@ const rows: Row[] = [];
 mkdirSync(OUT, { recursive: true });
 const only = opts.only?.split(",");
 /** Row `key`: measured once and cached in bench/out (so rows can run in parallel processes with --only). */
-const run = async (key: string, model: string, make: () => Promise<Graph>, published?: number): Promise<void> => {
+const run = async (key: string, model: string, make: () => Promise<Graph | Graph[]>, published?: number): Promise<void> => {
   if (only && !only.includes(key)) return;
   const file = `${OUT}hinton-row-${key}-t${tEpochs}-s${sEpochs}${opts.quick ? "-quick" : ""}.json`;
   if (existsSync(file)) {
@@ -100,8 +123,19 @@ await run("small-hard", "small student 784-30-10, hard labels", () => student(ml
 await run("small-kd", "small student 784-30-10, distilled at T = 3", async () => student(mlp([30], 784, 10, 1), [await teacher(1)], 3, ""));
 if (members > 1) {
   for (let s = 2; s <= members; s++) await run(`teacher${s}`, `teacher ${s} (seed ${s})`, () => teacher(s));
+  await run("ensemble", `ensemble of the ${members} teachers (mean softmax)`, async () => ensemble());
   await run("ensemble-kd", `student 784-800-800-10, distilled at T = 20 from the ${members}-teacher ensemble`, async () => student(hintonStudent(1), await ensemble(), 20, ""));
 }
+// A stronger, different teacher: the zoo's LeNet-5 CNN joins the MLP teachers.
+const cnnTeacher = (): Graph => {
+  const g = importOnnx(readFileSync(opts["cnn-teacher"]!));
+  fold(g);
+  return g;
+};
+const mixed = async (): Promise<Graph[]> => [...await ensemble(), cnnTeacher()];
+await run("cnn", `LeNet-5 CNN (${opts["cnn-teacher"]})`, async () => cnnTeacher());
+await run("mixed", `ensemble of the ${members} teachers + LeNet-5 (mean softmax)`, async () => mixed());
+await run("cnn-kd", "student 784-800-800-10, distilled at T = 20 from LeNet-5", async () => student(hintonStudent(1), [cnnTeacher()], 20, ""));
 if (only) process.exit(0);
 
 const md = [
