@@ -241,7 +241,7 @@ const md = [
   "Accuracy/MACs over the calibration tolerance (threshold recalibrated on the same validation split; test policy by the trainer):",
   "```",
   table(["model", "tolerance (pts)", "threshold", "val at exit 1", "test at exit 1", "test accuracy", "MACs ×"], rows.flatMap((r) => r.sweep.map((w, i) => [
-    i ? "" : r.model, w.tolerance, w.threshold.toPrecision(6), pct(w.valFraction), pct(w.testFraction), pct(w.testAccuracy), `${w.macsRatio.toFixed(2)}×`,
+    i ? "" : r.model, String(w.tolerance), w.threshold.toPrecision(6), pct(w.valFraction), pct(w.testFraction), pct(w.testAccuracy), `${w.macsRatio.toFixed(2)}×`,
   ]))),
   "```",
   "",
