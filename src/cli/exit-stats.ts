@@ -3,7 +3,7 @@
 // sweep of thresholds. The sweep runs the runtime once per exit with every sample forced out
 // there, then replays the rule of docs/FORMAT.md §8 (src/ir/exit-rule.ts) per threshold.
 import type { ImageSet } from "../data/mnist.js";
-import { confidence, fires } from "../ir/exit-rule.js";
+import { argmax, confidence, fires } from "../ir/exit-rule.js";
 import type { Model } from "../runtime/model.js";
 import { lineChart } from "./line-chart.js";
 import { progress } from "./progress.js";
@@ -28,12 +28,6 @@ export interface CurvePoint {
   avgMacs: number;
 }
 
-const argmax = (v: Float32Array, at: number, c: number): number => {
-  let best = 0;
-  for (let j = 1; j < c; j++) if (v[at + j] > v[at + best]) best = j;
-  return best;
-};
-
 /** Thresholds swept for each rule, from "always exit" to "hardly ever". */
 const SWEEP = {
   maxprob: [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999, 1],
@@ -54,7 +48,7 @@ function forcedRuns(model: Model, set: ImageSet, n: number, batch: number) {
       const out = model.run({ [input]: set.images.subarray(start * per, (start + b) * per) }, { exit: k < E ? k : "final" })[output].data;
       const c = out.length / b;
       for (let s = 0; s < b; s++) {
-        hit[k][start + s] = argmax(out, s * c, c) === set.labels[start + s] ? 1 : 0;
+        hit[k][start + s] = argmax(out, s, c) === set.labels[start + s] ? 1 : 0;
         if (exit) conf[k][start + s] = confidence(exit.rule, out.subarray(s * c, (s + 1) * c), exit.values);
       }
       bar.update(k * n + start + b);

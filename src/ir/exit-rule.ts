@@ -29,3 +29,10 @@ export function confidence(rule: Exit["rule"], v: ArrayLike<number>, values: Exi
 /** Whether the rule stops a sample of confidence `conf` at `threshold` (NaN never does). */
 export const fires = (rule: Exit["rule"], conf: number, threshold: number): boolean =>
   rule === "maxprob" ? conf >= threshold : conf <= threshold;
+
+/** The class sample `s` of a [N, c] row-major score array predicts (first maximum). */
+export function argmax(z: ArrayLike<number>, s: number, c: number): number {
+  let b = 0;
+  for (let j = 1; j < c; j++) if (z[s * c + j] > z[s * c + b]) b = j;
+  return b;
+}

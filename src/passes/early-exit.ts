@@ -46,7 +46,7 @@ import { split } from "../data/batches.js";
 import type { Exit, Graph, Node } from "../ir/graph.js";
 import { numel } from "../ir/graph.js";
 import { checkGraph, countMacs, inferShapes } from "../ir/analysis.js";
-import { confidence, fires } from "../ir/exit-rule.js";
+import { argmax, confidence, fires } from "../ir/exit-rule.js";
 import { ACT_CODE } from "../ir/ops.js";
 import { InputError } from "../runtime/errors.js";
 import { fit, type EpochStats } from "../train/loop.js";
@@ -335,11 +335,6 @@ export function calibrate(c: CalibrationInput): Calibration {
   return { thresholds, taken, accuracy: hits / n, finalAccuracy: finalHits / n, met };
 }
 
-const argmax = (z: Float32Array, s: number, c: number): number => {
-  let b = 0;
-  for (let j = 1; j < c; j++) if (z[s * c + j] > z[s * c + b]) b = j;
-  return b;
-};
 
 /**
  * The heads of `earlyExit` attached to a copy of `input` (untrained, thresholds 0), without

@@ -6,6 +6,7 @@ import { checkSampleFits, loadImageSet, type ImageSet } from "../../data/mnist.j
 import { InputError, ShapeError } from "../../runtime/errors.js";
 import type { Model, RunResult } from "../../runtime/model.js";
 import { intOption, onePositional, printJson, type Command } from "../command.js";
+import { argmax } from "../../ir/exit-rule.js";
 import { curveSvg, curveTable, exitCurve, exitTable, type CurvePoint, type ExitStat } from "../exit-stats.js";
 import { loadModel } from "../models.js";
 import { progress } from "../progress.js";
@@ -66,9 +67,7 @@ export function evaluateModel(model: Model, set: ImageSet, limit: number, batch:
     const classes = out.data.length / b;
     if (!Number.isInteger(classes)) throw new ShapeError(`output "${output.name}" ${JSON.stringify(out.shape)} does not split into ${b} samples`);
     for (let s = 0; s < b; s++) {
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (out.data[s * classes + c] > out.data[s * classes + best]) best = c;
-      const ok = best === set.labels[start + s] ? 1 : 0;
+      const ok = argmax(out.data, s, classes) === set.labels[start + s] ? 1 : 0;
       correct += ok;
       taken[result.exit[s]]++;
       right[result.exit[s]] += ok;
