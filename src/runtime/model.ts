@@ -100,6 +100,8 @@ export class Model {
   #inputIds: number[];
   #outputIds: number[];
   #batch = 1;
+  /** Output shapes at the planned batch (re-read from the runtime when the batch changes). */
+  #outShapes: number[][];
 
   private constructor(rt: RuntimeExports, backend: Model["backend"]) {
     this.#rt = rt;
@@ -122,6 +124,7 @@ export class Model {
     };
     this.inputs = this.#inputIds.map(info);
     this.outputs = this.#outputIds.map(info);
+    this.#outShapes = this.#outputIds.map((id) => this.#shape(id));
   }
 
   /** Loads a `.slim` model from bytes, a URL (or URL string; a file path in Node) or a Response. */
@@ -173,27 +176,28 @@ export class Model {
         throw new InputError(message);
       }
       this.#batch = batch;
+      this.#outShapes = this.#outputIds.map((id) => this.#shape(id));
     }
     this.#inputIds.forEach((id, i) => new Float32Array(rt.memory.buffer, rt.tensorData(id), datas[i].length).set(datas[i]));
-    const n = this.exits.length, th = new Float32Array(rt.memory.buffer, rt.thresholds(), n);
     rt.setExit(target, heads);
-    if (thresholds) th.set(thresholds);
+    const th = thresholds && new Float32Array(rt.memory.buffer, rt.thresholds(), thresholds.length);
+    th?.set(thresholds!);
     try {
       if (rt.run() !== 0) throw new SlimnetError(`run failed: ${this.#error()}`);
     } finally {
-      if (thresholds) th.set(this.exits.map((e) => e.threshold));
+      th?.set(this.exits.map((e) => e.threshold));
     }
     const result: Record<string, TensorValue> = {};
     this.#outputIds.forEach((id, i) => {
-      const shape = this.#shape(id);
+      const shape = this.#outShapes[i];
       const data = new Float32Array(rt.memory.buffer, rt.tensorData(id), numel(shape)).slice();
-      result[this.outputs[i].name] = { data, shape };
+      result[this.outputs[i].name] = { data, shape: shape.slice() };
     });
-    const extra = { exit: new Int32Array(rt.memory.buffer, rt.exitTaken(), this.#batch).slice(), macs: rt.runMacs() };
-    for (const [key, value] of Object.entries(extra)) {
-      if (!(key in result)) Object.defineProperty(result, key, { value, enumerable: false });
-    }
-    return result;
+    // Non-enumerable, so `for (name in result)` sees outputs only; an output of that name wins.
+    const extra: PropertyDescriptorMap = {};
+    if (!("exit" in result)) extra.exit = { value: new Int32Array(rt.memory.buffer, rt.exitTaken(), this.#batch).slice() };
+    if (!("macs" in result)) extra.macs = { value: rt.runMacs() };
+    return Object.defineProperties(result, extra);
   }
 
   /** Validates run options: [setExit target, heads on, thresholds for this call or undefined]. */
