@@ -74,6 +74,8 @@ test("run: batch from the Float32Array length, from { data, shape }, re-planned 
   const r2 = model.run({ x: { data: x3.subarray(0, 8), shape: [2, 4] } });
   assert.deepEqual(r2.y.shape, [2, 3]);
   close(r2.y.data, reference(x3.subarray(0, 8)));
+  (r2.y.shape as number[])[0] = 99; // a caller's edit of one result's shape reaches no other
+  assert.deepEqual(model.run({ x: x3.subarray(0, 8) }).y.shape, [2, 3]);
   close(model.run({ x: x1 }).y.data, reference(x1));
 });
 
