@@ -8,6 +8,8 @@ import { checkGraph, countMacs, countParams, verifyShapes } from "../src/ir/anal
 import { exportOnnx } from "../src/export/onnx.js";
 import { importOnnx } from "../src/import/onnx.js";
 import { fold } from "../src/passes/fold.js";
+import { writeSlim } from "../src/format/writer.js";
+import { Model } from "../src/runtime/model.js";
 import { evalGraph } from "./helpers/ir-eval.js";
 import { randn, rng } from "./helpers/onnx-builder.js";
 
@@ -39,6 +41,9 @@ for (const [name, build] of Object.entries(ZOO)) {
     assert.equal(countMacs(g).total, e.macs);
     if (e.params) assert.equal(countParams(g), e.params);
     assert.equal(countMacs(g, 4).total, 4 * e.macs);
+    const folded = build(7);
+    fold(folded);
+    assert.equal((await Model.load(writeSlim(folded))).macs, countMacs(folded).total, "the runtime counts as the IR (data movement: 0)");
     const again = build(7), other = build(8);
     const w = [...g.tensors.values()].find((t) => t.data)!;
     assert.deepEqual(again.tensors.get(w.name)!.data, w.data);

@@ -83,9 +83,13 @@ export function runNode(n: u32): void {
   runUnary(n);
 }
 
-/** Multiply-accumulates of node n at the planned batch (elementwise ops: one per output). */
+/**
+ * Multiply-accumulates of node n at the planned batch, as src/ir/ops.ts counts them: elementwise
+ * ops one per output, data movement none.
+ */
 export function nodeMacs(n: u32): f64 {
   const op = nOpcode(n);
+  if (op == OP.OP_RESHAPE || op == OP.OP_CONCAT || op == OP.OP_TRANSPOSE || op == OP.OP_PAD || op == OP.OP_DROPOUT || op == OP.OP_CHANNELSHUFFLE) return 0;
   const out = <f64>tSize(nOut(n, 0));
   if (op == OP.OP_GEMM) return out * <f64>tDim(nIn(n, 0), 1);
   if (op == OP.OP_MATMUL) { const a = nIn(n, 0); return out * <f64>tDim(a, tRank(a) - 1); }
