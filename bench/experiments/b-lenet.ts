@@ -1,6 +1,8 @@
 // npm run exp:b-lenet [-- --head pool-mlp] [-- --hidden 32] [-- --pool 2] [-- --epochs 5] [-- --train frozen|joint]
 //   [-- --tolerance 0.1] [-- --rule maxprob|entropy] [-- --jitter 1] [-- --compressed FILE | --no-compose]
 //   [-- --head-sparsity 0.9] [-- --head-bits 5] [-- --compose-epochs N] [-- --compose-train frozen|joint] [-- --no-dense]
+//   [-- --dense-head-sparsity S]   prune the dense B-LeNet's head too (f32 csr), retrain it, recalibrate
+//   [-- --compose-joint-lr LR]     after the compose head training, backbone + head jointly at LR
 //   [-- --quick] [-- --json]
 // B-LeNet (BranchyNet, Teerapittayanon et al. 2016): the trained LeNet-5 of data/models with ONE
 // early head after the first conv block (pool1), trained with the backbone frozen and its
@@ -51,6 +53,8 @@ const { values: opts } = parseArgs({
     "compose-epochs": { type: "string" },
     "compose-train": { type: "string", default: "frozen" },
     "head-sparsity": { type: "string", default: "0.9" },
+    "dense-head-sparsity": { type: "string", default: "0" },
+    "compose-joint-lr": { type: "string", default: "0" },
     "head-bits": { type: "string", default: "5" },
     quick: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
@@ -134,7 +138,7 @@ async function measure(g: Graph, name: string): Promise<Measured> {
   return { source: "trainer", ...e, fileBytes: slim.length };
 }
 
-/** Prunes (magnitude, `sparsity`) and clusters (`bits`) the weights of the heads' Gemms in place. */
+/** Prunes (magnitude, `sparsity`) and clusters (`bits`; 0: kept f32, stored csr) the weights of the heads' Gemms in place. */
 function compressHeads(g: Graph, sparsity: number, bits: number): void {
   const heads = new Set(g.exits!.flatMap((e) => e.nodes));
   for (const n of g.nodes) {
@@ -143,6 +147,10 @@ function compressHeads(g: Graph, sparsity: number, bits: number): void {
     const order = Uint32Array.from(d, (_, i) => i).sort((a, b) => Math.abs(d[a]) - Math.abs(d[b]) || a - b);
     const cut = Math.round(sparsity * d.length);
     for (let i = 0; i < cut; i++) d[order[i]] = 0;
+    if (!bits) {
+      t.encoding = "csr";
+      continue;
+    }
     const alive = d.filter((v) => v !== 0), km = kmeans1d(alive, 2 ** bits, "linear", 1);
     let at = 0;
     for (let i = 0; i < d.length; i++) if (d[i] !== 0) d[i] = km.centroids[km.index[at++]];
@@ -177,7 +185,12 @@ const rows: Row[] = [];
 // 1. B-LeNet on the dense LeNet-5.
 const t0 = performance.now();
 if (!opts["no-dense"]) {
-  const b = await earlyExit(dense, passOptions(dense));
+  let b = await earlyExit(dense, passOptions(dense));
+  if (num("dense-head-sparsity")) {
+    // A sparse head runs f32-spmv: fewer weights to stream on every early-exit sample.
+    compressHeads(b.graph, num("dense-head-sparsity"), 0);
+    b = await earlyExit(b.graph, { ...passOptions(dense), at: undefined, train: "frozen", epochs: opts.quick ? 1 : Math.max(1, Math.round(num("epochs") / 2)), optimizer: { kind: "sgd", lr: num("lr") / 10, momentum: 0.9 } });
+  }
   log(`B-LeNet: validation ${pct(b.valAccuracyWithExits)} with exits vs ${pct(b.valAccuracyFinal)}, exit 1 takes ${pct(b.exits[0].valFraction)}, threshold ${b.exits[0].threshold}`);
   const bt = await measure(b.graph, "b-lenet");
   rows.push({ model: "B-LeNet (dense LeNet-5 + head)", pass: b, test: bt, refAccuracy: bt.finalAccuracy, refBytes: denseBytes, sweep: await sweep(b.graph) });
@@ -196,7 +209,12 @@ if (!opts["no-compose"]) {
   }
   const ce = opts["compose-epochs"] === undefined ? num("epochs") : num("compose-epochs");
   // joint: the trainer's storage hooks keep the backbone's pruned zeros and codebooks while it trains.
-  const attached = await earlyExit(dc, { ...passOptions(dc), train: opts["compose-train"] === "joint" ? "joint" : "frozen", epochs: opts.quick ? 1 : ce });
+  let attached = await earlyExit(dc, { ...passOptions(dc), train: opts["compose-train"] === "joint" ? "joint" : "frozen", epochs: opts.quick ? 1 : ce });
+  if (num("compose-joint-lr")) {
+    // Then backbone and head together at a small rate: a clustered weight's step is the sum of its
+    // cluster's gradients (Deep Compression), so the rate that trains a head moves the codebooks far.
+    attached = await earlyExit(attached.graph, { ...passOptions(dc), at: undefined, train: "joint", epochs: opts.quick ? 1 : Math.max(1, Math.round(ce / 2)), optimizer: { kind: "sgd", lr: num("compose-joint-lr"), momentum: 0.9 } });
+  }
   const g = attached.graph;
   compressHeads(g, num("head-sparsity"), num("head-bits"));
   const c = await earlyExit(g, { ...passOptions(dc), at: undefined, train: "frozen", epochs: opts.quick ? 1 : Math.max(1, Math.round(ce / 2)), optimizer: { kind: "sgd", lr: num("lr") / 10, momentum: 0.9 } });
@@ -210,7 +228,7 @@ const seconds = Math.round((performance.now() - t0) / 1000);
 const denseAcc = (await evaluateExits({ ...dense, exits: [] }, test)).finalAccuracy;
 const command = `npm run exp:b-lenet -- --head ${opts.head} --hidden ${opts.hidden} --pool ${opts.pool} --epochs ${opts.epochs} --train ${opts.train} ` +
   `--tolerance ${opts.tolerance} --rule ${opts.rule} --jitter ${opts.jitter} --lr ${opts.lr}` +
-  `${opts["no-dense"] ? " --no-dense" : ""}${opts["no-compose"] ? " --no-compose" : ` --head-sparsity ${opts["head-sparsity"]} --head-bits ${opts["head-bits"]}${opts["compose-epochs"] ? ` --compose-epochs ${opts["compose-epochs"]}` : ""} --compose-train ${opts["compose-train"]}`}`;
+  `${opts["no-dense"] ? " --no-dense" : ""}${num("dense-head-sparsity") ? ` --dense-head-sparsity ${opts["dense-head-sparsity"]}` : ""}${opts["no-compose"] ? " --no-compose" : ` --head-sparsity ${opts["head-sparsity"]} --head-bits ${opts["head-bits"]}${opts["compose-epochs"] ? ` --compose-epochs ${opts["compose-epochs"]}` : ""} --compose-train ${opts["compose-train"]}${num("compose-joint-lr") ? ` --compose-joint-lr ${opts["compose-joint-lr"]}` : ""}`}`;
 const md = [
   "# B-LeNet: LeNet-5 with an early exit after the first conv block (BranchyNet)",
   "",
