@@ -27,22 +27,23 @@ if (!files.length) {
   process.exit(0);
 }
 
-interface Runner { name: string; file: number; macs: number; accuracy: number; exits?: number[]; run: (s: number) => unknown }
+interface Runner { name: string; file: number; macs: number; accuracy: number; exits?: { fraction: number; accuracy: number }[]; run: (s: number) => unknown }
 const argmax = (z: Float32Array): number => z.indexOf(Math.max(...z));
 
 /** A slimnet runner with its test accuracy, average MACs and exit histogram (one pass over the test set). */
 function slimRunner(name: string, model: Model, fileBytes: number, options?: RunOptions): Runner {
   const input = model.inputs[0].name, output = model.outputs[0].name;
-  const hist = new Array<number>(model.exits.length + 1).fill(0);
+  const hist = new Array<number>(model.exits.length + 1).fill(0), right = [...hist];
   let correct = 0, macs = 0;
   for (let s = 0; s < set.n; s++) {
-    const r = model.run({ [input]: image(s) }, options) as RunResult;
+    const r = model.run({ [input]: image(s) }, options) as RunResult, ok = argmax(r[output].data) === set.labels[s];
     hist[r.exit[0]]++;
     macs += r.macs;
-    if (argmax(r[output].data) === set.labels[s]) correct++;
+    if (ok) { correct++; right[r.exit[0]]++; }
   }
   return {
-    name, file: fileBytes, macs: macs / set.n, accuracy: correct / set.n, exits: model.exits.length ? hist.map((h) => h / set.n) : undefined,
+    name, file: fileBytes, macs: macs / set.n, accuracy: correct / set.n,
+    exits: model.exits.length ? hist.map((h, k) => ({ fraction: h / set.n, accuracy: right[k] / Math.max(1, h) })) : undefined,
     run: (s) => model.run({ [input]: image(s) }, options),
   };
 }
@@ -104,9 +105,9 @@ const md = [
   `Each row: one sample at a time over all 10,000 test images; the runners take turns on chunks of ${CHUNK} images and each chunk counts its fastest of the passes. Ratios against the dense f32 LeNet-5 in slimnet.`,
   "",
   "```",
-  table(["model", "file", "size ×", "accuracy", "avg MACs", "MACs ×", "ms / image", "speed-up", "exit histogram"], rows.map((r) => [
+  table(["model", "file", "size ×", "accuracy", "avg MACs", "MACs ×", "ms / image", "speed-up", "exit histogram (accuracy per exit): exits / final"], rows.map((r) => [
     r.name, bytes(r.fileBytes), `${r.sizeRatio.toFixed(1)}×`, pct(r.accuracy), Math.round(r.avgMacs), `${r.macsRatio.toFixed(2)}×`, r.ms.toFixed(4),
-    `${r.speedup.toFixed(2)}×`, r.exits ? r.exits.map(pct).join(" / ") : "—",
+    `${r.speedup.toFixed(2)}×`, r.exits ? r.exits.map((e) => e.fraction ? `${pct(e.fraction)} (${pct(e.accuracy)} right)` : "0%").join(" / ") : "—",
   ])),
   "```",
   "",
