@@ -20,10 +20,9 @@ import { loadImageSet } from "../../src/data/mnist.js";
 import { readSlim } from "../../src/format/reader.js";
 import { writeSlim } from "../../src/format/writer.js";
 import type { Graph } from "../../src/ir/graph.js";
-import { distill } from "../../src/passes/distill.js";
+import { distill, teacherTargets } from "../../src/passes/distill.js";
 import { fold } from "../../src/passes/fold.js";
 import { importOnnx } from "../../src/import/onnx.js";
-import { Model } from "../../src/runtime/model.js";
 import { fit } from "../../src/train/loop.js";
 import { Trainer } from "../../src/train/trainer.js";
 import { hintonStudent, hintonTeacher } from "../../src/zoo/hinton.js";
@@ -48,21 +47,13 @@ const train = opts.quick ? head(fromImageSet(trainSet), 6000) : fromImageSet(tra
 const log = (m: string): void => void process.stderr.write(m + "\n");
 const sgd = (lr: number) => ({ kind: "sgd", lr, momentum: 0.9 }) as const;
 
-/** Errors of one model, or of an ensemble's mean softmax, on `set` (the runtime, batches of 100). */
+/** Errors of one model, or of an ensemble's mean softmax (distill's teacherTargets at T = 1), on `set`. */
 async function errorsOn(g: Graph | Graph[], set: Labeled): Promise<number> {
-  const models = await Promise.all([g].flat().map((m) => Model.load(writeSlim(m)))), per = set.x.length / set.n;
+  const models = [g].flat(), targets = await teacherTargets(models, models[0], "kd", 1), per = set.x.length / set.n;
   let errors = 0;
   for (let s = 0; s < set.n; s += 100) {
-    const b = Math.min(100, set.n - s), x = set.x.subarray(s * per, (s + b) * per), p = new Float64Array(10 * b);
-    for (const m of models) {
-      const z = m.run({ [m.inputs[0].name]: { data: x, shape: [b, ...m.inputs[0].shape.slice(1)] } })[m.outputs[0].name].data;
-      for (let i = 0; i < b; i++) {
-        const row = z.subarray(10 * i, 10 * i + 10), mx = Math.max(...row);
-        const e = [...row].map((v) => Math.exp(v - mx)), sum = e.reduce((a, c) => a + c);
-        e.forEach((v, j) => (p[10 * i + j] += v / sum));
-      }
-    }
-    for (let i = 0; i < b; i++) if (argmax(p, i, 10) !== set.labels[s + i]) errors++;
+    const b = Math.min(100, set.n - s), z = targets(set.x.subarray(s * per, (s + b) * per), b);
+    for (let i = 0; i < b; i++) if (argmax(z, i, 10) !== set.labels[s + i]) errors++;
   }
   return errors;
 }
