@@ -90,6 +90,10 @@ const passOptions = (g: Graph) => ({
   augment: num("jitter") ? imageJitter(g, num("jitter")) : undefined,
 });
 
+/** Trains the heads `g` already has again (`train` mode, `epochs`, SGD at `lr`) and recalibrates them. */
+const retrain = (g: Graph, backbone: Graph, train: "frozen" | "joint", epochs: number, lr: number) =>
+  earlyExit(g, { ...passOptions(backbone), at: undefined, train, epochs: opts.quick ? 1 : Math.max(1, Math.round(epochs)), optimizer: { kind: "sgd", lr, momentum: 0.9 } });
+
 interface Measured extends ExitEvaluation {
   source: "runtime" | "trainer";
   fileBytes: number;
@@ -189,7 +193,7 @@ if (!opts["no-dense"]) {
   if (num("dense-head-sparsity")) {
     // A sparse head runs f32-spmv: fewer weights to stream on every early-exit sample.
     compressHeads(b.graph, num("dense-head-sparsity"), 0);
-    b = await earlyExit(b.graph, { ...passOptions(dense), at: undefined, train: "frozen", epochs: opts.quick ? 1 : Math.max(1, Math.round(num("epochs") / 2)), optimizer: { kind: "sgd", lr: num("lr") / 10, momentum: 0.9 } });
+    b = await retrain(b.graph, dense, "frozen", num("epochs") / 2, num("lr") / 10);
   }
   log(`B-LeNet: validation ${pct(b.valAccuracyWithExits)} with exits vs ${pct(b.valAccuracyFinal)}, exit 1 takes ${pct(b.exits[0].valFraction)}, threshold ${b.exits[0].threshold}`);
   const bt = await measure(b.graph, "b-lenet");
@@ -213,11 +217,11 @@ if (!opts["no-compose"]) {
   if (num("compose-joint-lr")) {
     // Then backbone and head together at a small rate: a clustered weight's step is the sum of its
     // cluster's gradients (Deep Compression), so the rate that trains a head moves the codebooks far.
-    attached = await earlyExit(attached.graph, { ...passOptions(dc), at: undefined, train: "joint", epochs: opts.quick ? 1 : Math.max(1, Math.round(ce / 2)), optimizer: { kind: "sgd", lr: num("compose-joint-lr"), momentum: 0.9 } });
+    attached = await retrain(attached.graph, dc, "joint", ce / 2, num("compose-joint-lr"));
   }
   const g = attached.graph;
   compressHeads(g, num("head-sparsity"), num("head-bits"));
-  const c = await earlyExit(g, { ...passOptions(dc), at: undefined, train: "frozen", epochs: opts.quick ? 1 : Math.max(1, Math.round(ce / 2)), optimizer: { kind: "sgd", lr: num("lr") / 10, momentum: 0.9 } });
+  const c = await retrain(g, dc, "frozen", ce / 2, num("lr") / 10);
   log(`deep-compressed B-LeNet: validation ${pct(c.valAccuracyWithExits)} with exits vs ${pct(c.valAccuracyFinal)}, exit 1 takes ${pct(c.exits[0].valFraction)}`);
   const ct = await measure(c.graph, "b-lenet-deep-compressed");
   const ref = await evaluateExits({ ...dense, exits: [] }, test);
